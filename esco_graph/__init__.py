@@ -1,0 +1,60 @@
+"""esco-graph: occupation-profile pages to an ESCO-model RDF knowledge graph.
+
+The library API, one function per stage::
+
+    from esco_graph import build_graph, write
+    result = build_graph(["pages/"])          # parse, reconcile, map, validate
+    write(result.graphs, "graph.ttl")         # or .jsonld .nt .nq .trig
+    result.graph()                            # the merged rdflib Graph
+
+Names are imported on first use, so `import esco_graph.model` stays light.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_API = {
+    "BuildResult": "build",
+    "build_graph": "build",
+    "parse_page": "build",
+    "parse_pages": "build",
+    "DataQualityError": "errors",
+    "EscoGraphError": "errors",
+    "InputError": "errors",
+    "OutputError": "errors",
+    "StoreError": "errors",
+    "ValidationError": "errors",
+    "VocabularyError": "errors",
+    "register_writer": "export",
+    "serialize": "export",
+    "write": "export",
+    "writer_for": "export",
+    "DeclaredCounts": "model",
+    "Occupation": "model",
+    "Skill": "model",
+    "SkillLink": "model",
+    "Source": "model",
+    "page_graphs": "rdf",
+    "to_dataset": "rdf",
+    "to_graph": "rdf",
+    "reconcile": "reconcile",
+    "validate": "validate",
+    "Vocabulary": "vocabulary",
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'esco_graph' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -29,6 +29,7 @@ class Source:
     sha256: str  # of the page's bytes as read
     retrieved: Optional[str] = None  # ISO 8601 UTC: file mtime or HTTP fetch time
     media_type: str = "text/plain"  # 'text/html' for HTML pages
+    iri: Optional[str] = None  # the page's own IRI: file: URI, URL, jar:file:...!/member, urn:esco-graph:stdin
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,69 @@
+"""Layout parsers, one module per layout, found through a small registry.
+
+A parser module knows one layout and nothing of RDF. It provides `LAYOUT` (its name),
+`detect(lines) -> bool` and `parse(lines, source, context) -> Occupation`. Adding a site means
+adding a module and listing it in `_BUILTIN`, or calling `register()` from outside.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, replace
+from types import ModuleType
+from typing import Optional
+
+from ..errors import InputError
+from ..model import Occupation, Source
+
+_BUILTIN = ("esco_graph.parsers.esco", "esco_graph.parsers.destinai")
+_REGISTRY: dict[str, ModuleType] = {}
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a parser may use beyond the page itself: known labels for splitting run-together text."""
+
+    lexicon: Optional[object] = None  # esco_graph.splitting.Lexicon
+
+
+def register(module: ModuleType) -> None:
+    """Make a parser module available for layout detection."""
+    for attribute in ("LAYOUT", "detect", "parse"):
+        if not hasattr(module, attribute):
+            raise TypeError(f"parser module {module.__name__} lacks {attribute}")
+    _REGISTRY[module.LAYOUT] = module
+
+
+def parsers() -> dict[str, ModuleType]:
+    """The registered parsers by layout name."""
+    if not _REGISTRY:
+        for name in _BUILTIN:
+            register(importlib.import_module(name))
+    return dict(_REGISTRY)
+
+
+def page_lines(text: str) -> list[str]:
+    """The page's lines, stripped of surrounding white space (incl. NBSP and zero-width spaces)."""
+    return [line.strip().strip("\u200b\u200c\u200d\u2060\ufeff").strip() for line in text.split("\n")]
+
+
+def detect_layout(text: str, location: str = "<page>") -> str:
+    """The name of the one layout this page is in; an InputError if none (or several) claim it."""
+    lines = page_lines(text)
+    found = [name for name, module in parsers().items() if module.detect(lines)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise InputError(location, "not an occupation page of a known layout (" + ", ".join(sorted(parsers())) + ")")
+    raise InputError(location, "the page matches several layouts (" + ", ".join(found) + ")")
+
+
+def parse_text(text: str, source: Source, context: ParseContext = ParseContext(), layout: Optional[str] = None) -> Occupation:
+    """Parse page text of a known or detected layout into an Occupation record."""
+    layout = layout or detect_layout(text, source.location)
+    try:
+        module = parsers()[layout]
+    except KeyError:
+        raise InputError(source.location, f"unknown layout {layout!r}") from None
+    if source.layout != layout:
+        source = replace(source, layout=layout)
+    return module.parse(page_lines(text), source, context)

@@ -1,0 +1,217 @@
+"""Reading pages: find the inputs, read their bytes, decode them to text.
+
+Everything here is about getting a page's text and its provenance; nothing about layouts.
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Union
+
+from .errors import InputError
+
+#: Files that are never pages, skipped when walking a folder.
+_SKIP_NAMES = {".DS_Store", "Thumbs.db"}
+_PAGE_SUFFIXES = {".txt", ".text", ".htm", ".html", ".xhtml", ""}
+
+MAX_PAGE_BYTES = 64 * 1024 * 1024  # a page larger than this is not an occupation page
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page's decoded text and where it came from."""
+
+    location: str  # as the user named it (path, URL, '-', 'archive!member')
+    text: str
+    sha256: str
+    retrieved: str | None  # ISO 8601 UTC
+    media_type: str  # 'text/plain' or 'text/html'
+    iri: str  # the page's own IRI (file: URI, URL, ...), for provenance
+
+
+def iso_utc(timestamp: float) -> str:
+    """A POSIX timestamp as an ISO 8601 UTC string with second precision."""
+    return datetime.fromtimestamp(int(timestamp), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def decode(data: bytes, location: str) -> str:
+    """Decode a page's bytes to text, whatever encoding a browser or old disk left it in.
+
+    BOMs decide first (UTF-8, UTF-16, UTF-32); then UTF-8; then UTF-16 without BOM (every other
+    byte NUL); then binary data is refused; then Windows-1252 / Latin-1. Line ends become '\\n'.
+    """
+    if not data.strip():
+        raise InputError(location, "the file is empty")
+    text = None
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError(location, f"not valid {encoding.upper()} text ({exc.reason})") from None
+            break
+    if text is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    if text is None and len(data) >= 4 and _looks_utf16(data):
+        try:
+            text = data.decode("utf-16-le" if data[1] == 0 else "utf-16-be")
+        except UnicodeDecodeError:
+            text = None
+    if text is None:
+        if _looks_binary(data):
+            raise InputError(location, f"binary data ({_sniff_kind(data)}), not a text or HTML page")
+        text = data.decode("cp1252", errors="strict") if _cp1252_ok(data) else data.decode("latin-1")
+    if "\x00" in text or _control_ratio(text) > 0.05:
+        raise InputError(location, f"binary data ({_sniff_kind(data)}), not a text or HTML page")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_utf16(data: bytes) -> bool:
+    sample = data[:4096]
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    return max(even_nuls, odd_nuls) > 0.4 * half and min(even_nuls, odd_nuls) < 0.05 * half
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls > 0.05 * len(sample)
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:8192]
+    if not sample:
+        return 0.0
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return controls / len(sample)
+
+
+def _cp1252_ok(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _sniff_kind(data: bytes) -> str:
+    """Name well-known binary formats, so the error says what the file is."""
+    for magic, kind in (
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF", "a PDF document"),
+        (b"PK\x03\x04", "a zip archive"),
+        (b"\x1f\x8b", "a gzip file"),
+        (b"\x7fELF", "an executable"),
+    ):
+        if data.startswith(magic):
+            return kind
+    return "unknown binary format"
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text is markup (a saved web page) rather than a text dump."""
+    head = text[:2048].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<?xml", "<head", "<body", "<meta", "<!--")) or (
+        "<html" in head and "</" in text[:65536].lower()
+    )
+
+
+def page_from_bytes(data: bytes, location: str, *, iri: str, retrieved: str | None) -> Page:
+    """Decode bytes into a Page (HTML is kept as HTML; the parsers' front end lays it out)."""
+    if len(data) > MAX_PAGE_BYTES:
+        raise InputError(location, f"{len(data)} bytes is larger than any occupation page ({MAX_PAGE_BYTES} at most)")
+    text = decode(data, location)
+    media_type = "text/html" if looks_like_html(text) else "text/plain"
+    return Page(
+        location=location,
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        retrieved=retrieved,
+        media_type=media_type,
+        iri=iri,
+    )
+
+
+def read_file(path: Union[str, Path], location: str | None = None) -> Page:
+    """Read one page file."""
+    path = Path(path)
+    location = location or str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PAGE_BYTES + 1)
+        stat = path.stat()
+    except FileNotFoundError:
+        raise InputError(location, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(location, "is a folder, not a page") from None
+    except PermissionError:
+        raise InputError(location, "permission denied") from None
+    except OSError as exc:
+        raise InputError(location, exc.strerror or str(exc)) from None
+    return page_from_bytes(data, location, iri=path.resolve().as_uri(), retrieved=iso_utc(stat.st_mtime))
+
+
+def read_stdin(stream=None) -> Page:
+    """Read one page from standard input ('-')."""
+    stream = stream or sys.stdin.buffer
+    data = stream.read(MAX_PAGE_BYTES + 1)
+    return page_from_bytes(data, "-", iri="urn:esco-graph:stdin", retrieved=None)
+
+
+def expand_inputs(inputs: Iterable[str]) -> Iterator[Union[str, InputError]]:
+    """Each input named by the user, folders walked recursively in sorted order.
+
+    Yields page locations (paths or '-') and, in place of an input that yields nothing, an
+    InputError naming it, so the caller decides whether to stop or keep going.
+    """
+    for item in inputs:
+        if item == "-":
+            yield item
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = False
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith(".") or name in _SKIP_NAMES:
+                        continue
+                    if Path(name).suffix.lower() not in _PAGE_SUFFIXES:
+                        continue
+                    found = True
+                    yield str(Path(root, name))
+            if not found:
+                yield InputError(item, "the folder holds no pages (.txt or .html files)")
+        elif path.exists():
+            yield item
+        else:
+            yield InputError(item, "no such file or folder")
+
+
+def read_page(location: str) -> Page:
+    """Read the page at a location returned by expand_inputs."""
+    if location == "-":
+        return read_stdin()
+    return read_file(location)

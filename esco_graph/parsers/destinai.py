@@ -1,0 +1,162 @@
+"""The DestinAI layout: a DestinAI occupation page, saved as text.
+
+Shape (see DESIGN.md): site chrome, `§ OCCUPATION · GLOBAL STANDARDS`, title, summary,
+`Description` and its text, `Theoretical Knowledge` / `Practical Skills`, each with `ESSENTIAL...`
+and/or `OPTIONAL...` headings followed by ONE line of labels run together, then `SKILLS OVERVIEW`
+with `N total` and `X essential · Y optional`. The run-together lines are split by
+esco_graph.splitting, using the declared counts and any known labels.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from ..errors import DataQualityError, InputError
+from ..model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, DeclaredCounts, Occupation, Skill, SkillLink, Source
+from ..splitting import LOW_CONFIDENCE, split_runs
+from ..text import clean_label
+
+LAYOUT = "destinai"
+USES_LEXICON = True  # parsed after the pages that contribute known labels
+
+_MARKER = re.compile(r"^§?\s*OCCUPATION\s*[·•|-]\s*GLOBAL STANDARDS$")
+_SECTIONS = {"Theoretical Knowledge": KNOWLEDGE, "Practical Skills": SKILL}
+_HALF = re.compile(r"^(?P<relation>ESSENTIAL|OPTIONAL)(?P<subtitle>.*)$")
+_TOTAL = re.compile(r"^(\d+) total$")
+_SPLIT = re.compile(r"^(\d+) essential\s*[·•|,]\s*(\d+) optional$")
+_ENDS = {"GLOBAL RESOURCE", "SKILLS OVERVIEW", "View official definition ↗"}
+_PORTAL = re.compile(r"^View on Official Portal")
+
+
+def detect(lines: list[str]) -> bool:
+    """A DestinAI page carries its `§ OCCUPATION · GLOBAL STANDARDS` marker."""
+    return any(_MARKER.match(line) for line in lines)
+
+
+def parse(lines: list[str], source: Source, context=None) -> Occupation:
+    """Read the record; split the run-together labels; check them against the declared counts."""
+    where = source.location
+    start = next(i for i, line in enumerate(lines) if _MARKER.match(line))
+    body = lines[start + 1 :]
+    content = [(i, l) for i, l in enumerate(body) if l]
+    if not content:
+        raise InputError(where, "DestinAI layout without an occupation title")
+    label = clean_label(content[0][1])
+    if not label or label in _SECTIONS or label == "Description":
+        raise InputError(where, "DestinAI layout without an occupation title")
+
+    summary, description = _read_description(body, content[0][0] + 1)
+    runs, declared_total, declared_essential, declared_optional = _read_skills(body, where)
+
+    lexicon = getattr(context, "lexicon", None)
+    links: list[SkillLink] = []
+    notes: list[str] = []
+    for relation, expected in ((ESSENTIAL, declared_essential), (OPTIONAL, declared_optional)):
+        halves = [(text, kind) for (rel, kind), text in runs.items() if rel == relation]
+        if not halves:
+            continue
+        pieces_per_run = split_runs(halves, lexicon=lexicon, expected_total=expected)
+        for (text, kind), pieces in zip(halves, pieces_per_run):
+            for piece in pieces:
+                skill = Skill(
+                    label=clean_label(piece.label),
+                    skill_type=kind,
+                    confidence=round(piece.confidence, 4),
+                    split_method=piece.method,
+                )
+                links.append(SkillLink(relation=relation, skill=skill))
+                if piece.confidence < LOW_CONFIDENCE:
+                    notes.append(
+                        f"low-confidence split: {relation} {kind} {piece.label!r} ({piece.method}, {piece.confidence:.2f})"
+                    )
+
+    _check_counts(links, declared_total, declared_essential, declared_optional, where)
+    return Occupation(
+        label=label,
+        source=source,
+        description=description or summary,
+        skills=tuple(links),
+        declared=DeclaredCounts(total=declared_total, essential=declared_essential, optional=declared_optional),
+        notes=tuple(notes),
+    )
+
+
+def _read_description(body: list[str], after: int) -> tuple[Optional[str], Optional[str]]:
+    """The summary under the title, and the text under `Description`."""
+    summary_lines: list[str] = []
+    description_lines: list[str] = []
+    target = summary_lines
+    for line in body[after:]:
+        if line in _SECTIONS or line in _ENDS:
+            break
+        if _PORTAL.match(line):
+            target = None
+            continue
+        if line == "Description":
+            target = description_lines
+            continue
+        if target is not None and line:
+            target.append(line)
+    summary = "\n".join(summary_lines).strip() or None
+    description = "\n".join(description_lines).strip() or None
+    return summary, description
+
+
+def _read_skills(body: list[str], where: str):
+    """{(relation, kind): run}, declared total, essential, optional."""
+    runs: dict[tuple[str, str], str] = {}
+    total = essential = optional = None
+    kind = None
+    pending: Optional[tuple[str, str]] = None
+    for line in body:
+        if pending is not None:
+            if line and not _HALF.match(line) and line not in _SECTIONS and line not in _ENDS:
+                runs[pending] = line
+                pending = None
+                continue
+            if line:
+                raise DataQualityError(where, f"the {pending[0]} {pending[1]} heading has no labels under it")
+            continue
+        if line in _SECTIONS:
+            kind = _SECTIONS[line]
+            continue
+        match = _HALF.match(line)
+        if match and kind is not None and (match.group("subtitle") == "" or match.group("subtitle")[0].isupper()):
+            pending = (ESSENTIAL if match.group("relation") == "ESSENTIAL" else OPTIONAL, kind)
+            if pending in runs:
+                _duplicate(pending, where)
+            continue
+        if line in _ENDS:
+            kind = None
+        match = _TOTAL.match(line)
+        if match:
+            total = int(match.group(1))
+            continue
+        match = _SPLIT.match(line)
+        if match:
+            essential, optional = int(match.group(1)), int(match.group(2))
+    if pending is not None:
+        raise DataQualityError(where, f"the {pending[0]} {pending[1]} heading has no labels under it: the page looks truncated")
+    if not runs and total is None:
+        raise InputError(where, "DestinAI layout without any skills or skills overview")
+    return runs, total, essential, optional
+
+
+def _duplicate(key: tuple[str, str], where: str):
+    raise DataQualityError(where, f"the {key[0]} {key[1]} labels appear twice")
+
+
+def _check_counts(links, total, essential, optional, where: str) -> None:
+    found_essential = sum(1 for link in links if link.relation == ESSENTIAL)
+    found_optional = len(links) - found_essential
+    for name, declared, found in (
+        ("essential", essential, found_essential),
+        ("optional", optional, found_optional),
+        ("total", total, len(links)),
+    ):
+        if declared is not None and declared != found:
+            raise DataQualityError(where, f"the page declares {declared} {name} skills but its labels split into {found}")
+    if total is not None and essential is not None and optional is not None and essential + optional != total:
+        raise DataQualityError(where, f"the page declares {total} total but {essential} essential + {optional} optional")
+    if total is None and essential is None and optional is None:
+        raise DataQualityError(where, "the page declares no skill counts (SKILLS OVERVIEW missing): the page looks truncated")

@@ -1,0 +1,187 @@
+"""Reconciliation: give every occupation and skill its IRI, and make pages agree.
+
+Known concepts (from an ESCO vocabulary, or an ESCO link in an HTML page) get their official
+IRIs; the rest get stable minted IRIs under the base IRI (the same label gives the same IRI in
+every page and every run, so pages about one occupation or skill merge). Where two pages give
+one skill different facts, the first page in input order wins and the later page's value is
+left out of its graph with a note, so the merged graph never holds two descriptions or types.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Optional, Sequence
+
+from .errors import EscoGraphError
+from .model import Occupation, Skill, SkillLink
+from .namespaces import DEFAULT_BASE_IRI
+from .text import label_key, slug
+
+_IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`\x00-\x20]')
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
+_MERGED_FIELDS = ("skill_type", "reuse_level", "description", "scope_note")
+
+
+def check_base_iri(base_iri: str) -> str:
+    """The base IRI, ending in '/' or '#'; an error if it is not an absolute IRI."""
+    if not _ABSOLUTE.match(base_iri or "") or _IRI_FORBIDDEN.search(base_iri):
+        raise EscoGraphError(f"--base-iri {base_iri!r} is not an absolute IRI (e.g. https://example.org/kg/)")
+    return base_iri if base_iri.endswith(("/", "#")) else base_iri + "/"
+
+
+def mint_iri(base_iri: str, kind: str, label: str) -> str:
+    """A stable IRI for a concept with no official one: readable slug plus a hash of the label's identity."""
+    key = label_key(label)
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+    readable = slug(label)
+    return f"{base_iri}{kind}/{readable + '-' if readable else ''}{digest}"
+
+
+@dataclass
+class Reconciliation:
+    """Records with IRIs everywhere, plus what the RDF stage needs beyond single records."""
+
+    occupations: list[Occupation]
+    ancestors: dict[str, list[str]] = field(default_factory=dict)  # occupation IRI -> parent occupations, nearest first
+    isco_labels: dict[str, str] = field(default_factory=dict)  # ISCO code -> preferred label (vocabulary)
+    unmatched: list[tuple[str, str]] = field(default_factory=list)  # (kind, label) with no vocabulary match
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (page location, note)
+
+
+def reconcile(
+    records: Sequence[Occupation],
+    *,
+    vocabulary=None,
+    base_iri: str = DEFAULT_BASE_IRI,
+) -> Reconciliation:
+    """Assign IRIs, fill facts the pages lack from the vocabulary, resolve cross-page conflicts."""
+    base_iri = check_base_iri(base_iri)
+    result = Reconciliation(occupations=[])
+    canonical: dict[str, Skill] = {}
+    unmatched: dict[tuple[str, str], None] = {}
+    code_to_iri: dict[str, str] = {}
+
+    for record in records:
+        record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, result)
+        if record.esco_code and record.esco_code not in code_to_iri:
+            code_to_iri[record.esco_code] = record.iri
+        links = []
+        notes = list(record.notes)
+        for link in record.skills:
+            skill = _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, notes)
+            skill = _merge(skill, canonical, notes)
+            links.append(SkillLink(relation=link.relation, skill=skill))
+        links = _dedupe_links(links, notes)
+        record = replace(record, skills=tuple(links), notes=tuple(notes))
+        result.notes.extend((record.source.location, note) for note in record.notes)
+        result.occupations.append(record)
+
+    for record in result.occupations:
+        result.ancestors[record.iri] = _ancestors(record.esco_code, code_to_iri, vocabulary)
+        if vocabulary is not None and record.isco_code:
+            for code in isco_chain(record.isco_code):
+                group = vocabulary.isco_group(code)
+                if group is not None:
+                    result.isco_labels[code] = group.label
+    result.unmatched = list(unmatched)
+    return result
+
+
+def isco_chain(code: str) -> list[str]:
+    """'3114' -> ['3114', '311', '31', '3']."""
+    return [code[:n] for n in range(len(code), 0, -1)]
+
+
+def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, result) -> Occupation:
+    concept = None
+    if vocabulary is not None:
+        if record.esco_code:
+            concept = vocabulary.occupation_by_code(record.esco_code)
+        if concept is None:
+            concept = vocabulary.occupation_by_label(record.label)
+        if concept is None and record.iri is None:
+            unmatched[("occupation", record.label)] = None
+    iri = record.iri or (concept.iri if concept is not None else None) or mint_iri(base_iri, "occupation", record.label)
+    changes = {"iri": iri}
+    if concept is not None:
+        if not record.esco_code and concept.code:
+            changes["esco_code"] = concept.code
+        if not record.isco_code and concept.isco_code:
+            changes["isco_code"] = concept.isco_code
+        if record.esco_code and concept.code and record.esco_code != concept.code:
+            changes["notes"] = record.notes + (
+                f"the page gives ESCO code {record.esco_code}, the vocabulary {concept.code} for {concept.iri}",
+            )
+    return replace(record, **changes)
+
+
+def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, notes: list[str]) -> Skill:
+    concept = vocabulary.skill(skill.label) if vocabulary is not None else None
+    if vocabulary is not None and concept is None and skill.iri is None:
+        unmatched[("skill", skill.label)] = None
+    changes = {}
+    if concept is not None:
+        changes["iri"] = skill.iri or concept.iri
+        for name in ("skill_type", "reuse_level"):
+            official = getattr(concept, name)
+            mine = getattr(skill, name)
+            if official and mine and official != mine:
+                notes.append(f"{skill.label!r}: the page says {name.replace('_', ' ')} {mine}, ESCO says {official}; kept ESCO's")
+            if official:
+                changes[name] = official
+    else:
+        changes["iri"] = skill.iri or mint_iri(base_iri, "skill", skill.label)
+    return replace(skill, **changes)
+
+
+def _merge(skill: Skill, canonical: dict[str, Skill], notes: list[str]) -> Skill:
+    """Keep the first page's facts about a skill; drop a later page's contradicting ones (with a note)."""
+    first = canonical.get(skill.iri)
+    if first is None:
+        canonical[skill.iri] = skill
+        return skill
+    changes = {}
+    filled = {}
+    for name in _MERGED_FIELDS:
+        mine, theirs = getattr(skill, name), getattr(first, name)
+        if mine is None:
+            continue
+        if theirs is None:
+            filled[name] = mine
+        elif mine != theirs:
+            changes[name] = None
+            notes.append(f"{skill.label!r}: {name.replace('_', ' ')} differs from an earlier page; kept the earlier page's")
+    if filled:
+        canonical[skill.iri] = replace(first, **filled)
+    return replace(skill, **changes) if changes else skill
+
+
+def _dedupe_links(links: list[SkillLink], notes: list[str]) -> list[SkillLink]:
+    """One link per skill: a skill listed twice on a page (e.g. essential and optional) keeps its first listing."""
+    seen: dict[str, str] = {}
+    out = []
+    for link in links:
+        if link.skill.iri in seen:
+            notes.append(f"{link.skill.label!r} is listed twice ({seen[link.skill.iri]} and {link.relation}); kept the first")
+            continue
+        seen[link.skill.iri] = link.relation
+        out.append(link)
+    return out
+
+
+def _ancestors(code: Optional[str], code_to_iri: dict[str, str], vocabulary) -> list[str]:
+    """IRIs of the parent occupations of an ESCO code that are in the build or the vocabulary."""
+    out = []
+    if not code:
+        return out
+    parts = code.split(".")
+    for n in range(len(parts) - 1, 1, -1):
+        parent_code = ".".join(parts[:n])
+        iri = code_to_iri.get(parent_code)
+        if iri is None and vocabulary is not None:
+            concept = vocabulary.occupation_by_code(parent_code)
+            iri = concept.iri if concept is not None else None
+        if iri is not None:
+            out.append(iri)
+    return out

@@ -1,0 +1,41 @@
+"""Small text helpers shared by the parsers and the IRI minting."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_label(text: str) -> str:
+    """A label as the page shows it: invisible characters dropped, white space collapsed."""
+    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
+    return _SPACES.sub(" ", text).strip()
+
+
+_KEY_TABLE = {
+    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None),
+    ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201b"): "'", ord("\u2032"): "'",
+    ord("\u201c"): '"', ord("\u201d"): '"', ord("\u2010"): "-", ord("\u2011"): "-",
+}
+
+
+def label_key(label: str) -> str:
+    """The identity of a label: the same for every spelling a page may show of one label.
+
+    NFKC (NBSP, full-width forms, ligatures read as their plain forms), invisible characters
+    dropped, typographic quotes and hyphens read as ASCII, case-folded, white space collapsed.
+    Used for every label lookup (vocabulary, lexicon) and for minting IRIs: same key, same node.
+    """
+    if not label.isascii():
+        label = unicodedata.normalize("NFKC", label).translate(_KEY_TABLE)
+    return " ".join(label.casefold().split())
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """An IRI-safe slug: ASCII letters, digits and hyphens only."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    out = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return out[:limit].rstrip("-")
