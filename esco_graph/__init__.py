@@ -40,7 +40,7 @@ _API = {
     "to_dataset": "rdf",
     "to_graph": "rdf",
     "reconcile": "reconcile",
-    "validate": "validate",
+    "validate": "shacl",
     "Vocabulary": "vocabulary",
 }
 

@@ -6,6 +6,8 @@ labels of ESCO-layout pages in the same build help split them.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,20 +44,31 @@ def page_text(page: Page) -> str:
     return page.text
 
 
+def page_links(page: Page, record: Occupation) -> Occupation:
+    """The record with the official ESCO IRIs its HTML page links to (text pages have none)."""
+    if page.media_type == "text/html":
+        from .html import apply_links
+
+        return apply_links(record, page.text, page.location)
+    return record
+
+
 def parse_page(
     page: Union[Page, str, Path],
     *,
     lexicon: Optional[Lexicon] = None,
     vocabulary=None,
 ) -> Occupation:
-    """Parse one page (a Page, or a file path) into an Occupation record."""
+    """Parse one page (a Page, or a file path, URL or 'archive.zip!member') into an Occupation record."""
     if not isinstance(page, Page):
-        page = read_file(page)
+        from .inputs import read_one
+
+        page = read_one(str(page))
     if lexicon is None and vocabulary is not None:
         lexicon = lexicon_from(vocabulary)
     text = page_text(page)
     layout = detect_layout(text, page.location)
-    return parse_text(text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout)
+    return page_links(page, parse_text(text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout))
 
 
 def lexicon_from(vocabulary=None) -> Lexicon:
@@ -73,6 +86,7 @@ class ParseOutcome:
 
     records: list[Occupation]
     failures: list[InputError]
+    split_cpu: float = 0.0  # CPU seconds (all workers) parsing pages that split run-together labels
 
 
 def parse_pages(
@@ -81,6 +95,7 @@ def parse_pages(
     vocabulary=None,
     keep_going: bool = False,
     progress: Optional[Callable[[str], None]] = None,
+    jobs: Optional[int] = None,
 ) -> ParseOutcome:
     """Parse every page the inputs name. Without keep_going the first bad input raises."""
     failures: list[InputError] = []
@@ -94,20 +109,23 @@ def parse_pages(
             raise error
         failures.append(error)
 
+    from .inputs import iter_pages  # files, folders, globs, '-', URLs, archives, --from-list
+
     index = 0
-    for item in expand_inputs(inputs):
+    for item in iter_pages(inputs):
         if isinstance(item, InputError):
             fail(item)
             continue
         index += 1
+        page = item
         try:
-            page = read_page(item)
             text = page_text(page)
             layout = detect_layout(text, page.location)
             if layout in lexicon_layouts:
                 deferred.append((index, page, text, layout))
                 continue
             record = parse_text(text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout)
+            record = page_links(page, record)
         except InputError as error:
             fail(error)
             continue
@@ -116,15 +134,56 @@ def parse_pages(
             lexicon.add(link.skill.label, source="page", skill_type=link.skill.skill_type)
         if progress:
             progress(page.location)
-    for index, page, text, layout in deferred:
-        try:
-            parsed[index] = parse_text(text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout)
-        except InputError as error:
-            fail(error)
+    split_cpu = 0.0
+    for index, page, outcome, cpu in _parse_deferred(deferred, lexicon, jobs):
+        split_cpu += cpu
+        if isinstance(outcome, InputError):
+            fail(outcome)
             continue
+        parsed[index] = outcome
         if progress:
             progress(page.location)
-    return ParseOutcome(records=[parsed[i] for i in sorted(parsed)], failures=failures)
+    return ParseOutcome(records=[parsed[i] for i in sorted(parsed)], failures=failures, split_cpu=split_cpu)
+
+
+_WORKER_LEXICON: Optional[Lexicon] = None  # set in the parent before forking the pool
+
+
+def _parse_deferred_one(item):
+    index, page, text, layout = item
+    started = time.process_time()
+    try:
+        record = parse_text(text, page_source(page, layout), ParseContext(lexicon=_WORKER_LEXICON), layout=layout)
+        outcome = page_links(page, record)
+    except InputError as error:
+        outcome = error
+    return index, page, outcome, time.process_time() - started
+
+
+def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
+    """Parse the pages that needed the full lexicon, in worker processes when there are many.
+
+    The label splitter dominates the parse, and each page is independent once the lexicon is
+    complete; forked workers share the lexicon copy-on-write instead of receiving a copy.
+    """
+    global _WORKER_LEXICON
+    _WORKER_LEXICON = lexicon
+    jobs = effective_jobs(jobs)
+    if jobs <= 1 or len(deferred) < 64 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(_parse_deferred_one, deferred)
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(_parse_deferred_one, deferred, chunksize=32)
+
+
+def effective_jobs(jobs: Optional[int]) -> int:
+    """--jobs: None or 0 means every core this process may use."""
+    if jobs and jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass
@@ -200,6 +259,7 @@ def build_graph(
     validate: bool = True,
     shapes=None,
     progress: Optional[Callable[[str], None]] = None,
+    jobs: Optional[int] = None,
 ) -> BuildResult:
     """Parse, reconcile, map and (by default) validate every page the inputs name.
 
@@ -208,8 +268,9 @@ def build_graph(
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    outcome = parse_pages(inputs, vocabulary=vocabulary, keep_going=keep_going, progress=progress)
+    outcome = parse_pages(inputs, vocabulary=vocabulary, keep_going=keep_going, progress=progress, jobs=jobs)
     timings["parse"] = time.perf_counter() - started
+    timings["split_cpu"] = outcome.split_cpu
     if not outcome.records:
         reasons = "; ".join(str(e) for e in outcome.failures) or "no inputs given"
         raise EscoGraphError(f"no occupation page could be read ({reasons})")
@@ -224,10 +285,13 @@ def build_graph(
 
     result = BuildResult(graphs=graphs, reconciliation=reconciled, failures=outcome.failures, timings=timings)
     if validate:
-        from .validate import validate as shacl_validate
+        from .shacl import validate as shacl_validate
 
         started = time.perf_counter()
-        conforms, report_graph, report_text = shacl_validate(result.graph(), shapes)
+        triples = (triple for graph in graphs for triple in graph.triples)
+        # the bundled shapes accept the build's label language; the user's own shapes are taken as they are
+        languages = [language] if shapes is None else None
+        conforms, report_graph, report_text = shacl_validate(triples, shapes, languages=languages)
         timings["validate"] = time.perf_counter() - started
         result.conforms, result.report_graph, result.report_text = conforms, report_graph, report_text
         if not conforms:

@@ -76,10 +76,55 @@ def shapes_option(func):
     )(func)
 
 
+def input_options(name: str):
+    """The inputs of a command: INPUT... and --from-list, --refresh, --cache-dir, --timeout.
+
+    The command receives an esco_graph.inputs.Inputs under `name` (iterable as the names given),
+    which carries the fetcher for URLs.
+    """
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            from .fetch import Fetcher
+            from .inputs import Inputs
+
+            items, from_lists = kwargs.pop(name), kwargs.pop("from_lists")
+            refresh, cache_dir, timeout = kwargs.pop("refresh"), kwargs.pop("cache_dir"), kwargs.pop("timeout")
+            if not items and not from_lists:
+                raise click.UsageError(f"give at least one {name.upper()} or --from-list FILE")
+            fetcher = Fetcher(cache_dir, refresh=refresh, timeout=timeout)
+            kwargs[name] = Inputs(items=tuple(items), from_lists=tuple(from_lists), fetcher=fetcher)
+            return func(*args, **kwargs)
+
+        for decorator in reversed(
+            [
+                click.argument(name, nargs=-1),
+                click.option(
+                    "--from-list", "from_lists", multiple=True, metavar="FILE",
+                    help="Read more inputs from FILE, one path or URL a line ('#' comments and blank lines skipped; '-' for stdin). Repeatable.",
+                ),
+                click.option("--refresh", is_flag=True, help="Fetch URLs anew, ignoring the cache (the new answers are cached)."),
+                click.option(
+                    "--cache-dir", type=click.Path(file_okay=False), default=None,
+                    help="Where fetched pages are cached [default: $XDG_CACHE_HOME/esco-graph/http or ~/.cache/esco-graph/http].",
+                ),
+                click.option(
+                    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+                    help="Seconds to wait for a server's answer, each attempt (failed fetches are retried twice) [default: 30].",
+                ),
+            ]
+        ):
+            wrapper = decorator(wrapper)
+        return wrapper
+
+    return decorate
+
+
 def _load_shapes(paths):
     if not paths:
         return None
-    from .validate import load_shapes
+    from .shacl import load_shapes
 
     return load_shapes(paths)
 
@@ -116,7 +161,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True)
+@input_options("inputs")
 @click.option("-o", "--output", "outputs", multiple=True, help="Output file (repeatable); format from the extension: .ttl .jsonld .nt .nq .trig; '-' for stdout.")
 @click.option("--format", "fmt", help="Output format for every -o, overriding the extension: turtle, jsonld, ntriples, nquads, trig (or a MIME type).")
 @click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True, help="Base for the IRIs minted for concepts with no official ESCO IRI.")
@@ -126,16 +171,21 @@ def cli():
 @click.option("--validate/--no-validate", default=True, show_default=True, help="Check the graph against the SHACL shapes before writing.")
 @shapes_option
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the build report (failures, low-confidence splits, unmatched labels) as JSON.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for parsing (0: every core).")
 @quiet_option
 @library_errors
-def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going, validate, shapes_paths, report_path, quiet):
-    """Build the graph from pages (files, folders, '-') and write it.
+def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going, validate, shapes_paths, report_path, jobs, quiet):
+    """Build the graph from pages and write it.
+
+    INPUTS are page files (text or HTML), folders, globs ('pages/*.html'), '-' for stdin,
+    http(s) URLs (fetched politely and cached) and zip/tar archives of pages
+    ('crawl.zip', or one member: 'crawl.zip!pages/a.html').
 
     Every -o is written from one build, atomically: a failed build leaves any previous
     output untouched.
     """
     from .build import build_graph
-    from .export import check_output_path, write, writer_for_path
+    from .export import check_output_path, write_all, writer_for_path
 
     if not outputs:
         raise click.UsageError("give at least one -o OUTPUT")
@@ -149,12 +199,11 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
     try:
         result = build_graph(
             inputs, vocabulary=vocabulary, base_iri=base_iri, language=language,
-            keep_going=keep_going, validate=validate, progress=progress, shapes=_load_shapes(shapes_paths),
+            keep_going=keep_going, validate=validate, progress=progress, shapes=_load_shapes(shapes_paths), jobs=jobs,
         )
     finally:
         progress.done()
-    for path in outputs:
-        write(result.graphs, path, fmt)
+    write_all(result.graphs, outputs, fmt, timings=result.timings)
     summary = result.summary()
     if report_path:
         from .export import atomic_output
@@ -187,7 +236,7 @@ def _print_summary(summary: dict, outputs, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("pages", nargs=-1, required=True)
+@input_options("pages")
 @vocabulary_option
 @keep_going_option
 @library_errors
@@ -213,7 +262,7 @@ def parse(pages, vocabulary_paths, keep_going):
 def validate(graphs, shapes_paths, report_path, quiet):
     """Check RDF files against the SHACL shapes; exit 3 with a readable report when they do not conform."""
     from .export import atomic_output, check_output_path
-    from .validate import validate_files
+    from .shacl import validate_files
 
     if report_path:
         check_output_path(report_path)
@@ -227,4 +276,9 @@ def validate(graphs, shapes_paths, report_path, quiet):
         click.echo(f"{', '.join(graphs)}: conforms", err=True)
 
 
-# Store commands (load, query, skills, occupations) live in cli_store.py and are registered here.
+from .cli_store import load, occupations, query, skills  # noqa: E402  (store commands, cli_store.py)
+
+cli.add_command(load)
+cli.add_command(query)
+cli.add_command(skills)
+cli.add_command(occupations)

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +38,7 @@ class Writer:
     extensions: tuple[str, ...]
     media_types: tuple[str, ...]
     quads: bool  # True: named graphs kept (one per page); False: the merged default graph
-    write: Callable[[Sequence[PageGraph], BinaryIO], None]
+    write: Callable[["Rendered", BinaryIO], None]  # writes rendered.graphs to a binary stream
 
 
 _WRITERS: dict[str, Writer] = {}
@@ -79,81 +80,101 @@ def writer_for_path(path: str, format: Optional[str] = None) -> Writer:
                       + ", ".join(ext for w in _WRITERS.values() for ext in w.extensions))
 
 
-# --- term conversion -------------------------------------------------------------------------
+# --- rendering ---------------------------------------------------------------------------------
 
 
-class _OxTerms:
-    """rdflib terms to pyoxigraph terms, each IRI converted once."""
+class Rendered:
+    """Page graphs with each term's and triple's N-Triples form computed once, shared by every writer.
 
-    def __init__(self):
-        self.nodes: dict[str, ox.NamedNode] = {}
+    N-Triples and N-Quads are joined from these strings (oxigraph does the escaping); Turtle and
+    TriG are pyoxigraph re-serialising them with prefixes. Lines are sorted, so output is
+    deterministic and each subject's triples sit together. Skills recur across pages as the
+    same triple objects (see rdf.Mapper), so each is formatted once.
+    """
 
-    def node(self, iri: str) -> ox.NamedNode:
-        node = self.nodes.get(iri)
-        if node is None:
-            node = self.nodes[iri] = ox.NamedNode(iri)
-        return node
+    def __init__(self, graphs: Sequence[PageGraph]):
+        self.graphs = graphs
+        self._terms: dict[int, str] = {}
+        self._lines: dict[int, str] = {}
+        self._page_lines: Optional[list[list[str]]] = None
+        self._nt: Optional[bytes] = None
 
-    def term(self, term):
-        if isinstance(term, URIRef):
-            return self.node(str(term))
-        if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None and term.datatype != XSD.string:
-                return ox.Literal(str(term), datatype=self.node(str(term.datatype)))
-            return ox.Literal(str(term))
-        if isinstance(term, BNode):  # never produced by esco-graph; kept for library users' graphs
-            return ox.BlankNode(str(term))
-        raise TypeError(f"not an RDF term: {term!r}")
+    def term(self, term) -> str:
+        """A term in N-Triples syntax (keyed by identity: every term here is held by self.graphs)."""
+        key = id(term)
+        text = self._terms.get(key)
+        if text is None:
+            text = self._terms[key] = _ntriples_term(term)
+        return text
+
+    def page_lines(self) -> list[list[str]]:
+        """Per page graph, its sorted distinct 'subject predicate object' lines."""
+        if self._page_lines is None:
+            lines, term = self._lines, self.term
+            out = []
+            for graph in self.graphs:
+                page = set()
+                for triple in graph.triples:
+                    line = lines.get(id(triple))
+                    if line is None:
+                        s, p, o = triple
+                        line = lines[id(triple)] = f"{term(s)} {term(p)} {term(o)}"
+                    page.add(line)
+                out.append(sorted(page))
+            self._page_lines = out
+        return self._page_lines
+
+    def ntriples(self) -> bytes:
+        """The merged default graph as sorted N-Triples."""
+        if self._nt is None:
+            merged = sorted({line for lines in self.page_lines() for line in lines})
+            self._nt = "".join([line + " .\n" for line in merged]).encode("utf-8")
+        return self._nt
+
+    def nquads_chunks(self) -> Iterator[bytes]:
+        """Every page's named graph as N-Quads, one chunk per page, pages in input order."""
+        for graph, lines in zip(self.graphs, self.page_lines()):
+            suffix = f" {self.term(graph.iri)} .\n"
+            yield "".join([line + suffix for line in lines]).encode("utf-8")
+
+    def merged_triples(self) -> list[tuple]:
+        """The merged default graph as rdflib-term triples, in first-seen order."""
+        return merged_triples(self.graphs)
 
 
-def _grouped(triples: Iterable[tuple]) -> list[tuple]:
-    """Triples grouped by subject (subjects in first-seen order), each group sorted: stable, readable Turtle."""
-    by_subject: dict = {}
-    for s, p, o in triples:
-        by_subject.setdefault(s, []).append((p, o))
-    out = []
-    for s, pairs in by_subject.items():
-        pairs.sort(key=lambda po: (po[0] != RDF.type, str(po[0]), _sort_key(po[1])))
-        out.extend((s, p, o) for p, o in pairs)
-    return out
-
-
-def _sort_key(term) -> tuple:
+def _ntriples_term(term) -> str:
+    if isinstance(term, URIRef):
+        try:
+            return str(ox.NamedNode(str(term)))
+        except ValueError as exc:
+            raise OutputError(f"cannot write the IRI {str(term)[:200]!r}: {exc}") from None
     if isinstance(term, Literal):
-        return (1, str(term), term.language or "", str(term.datatype or ""))
-    return (0, str(term), "", "")
+        if term.language:
+            return str(ox.Literal(str(term), language=term.language))
+        if term.datatype is not None and term.datatype != XSD.string:
+            return str(ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))))
+        return str(ox.Literal(str(term)))
+    if isinstance(term, BNode):  # never produced by esco-graph; kept for library users' graphs
+        return f"_:{term}"
+    raise TypeError(f"not an RDF term: {term!r}")
 
 
-def _ox_triples(triples: Iterable[tuple], terms: _OxTerms) -> Iterator[ox.Triple]:
-    t = terms.term
-    for s, p, o in triples:
-        yield ox.Triple(t(s), t(p), t(o))
+def _write_ntriples(rendered: Rendered, stream):
+    stream.write(rendered.ntriples())
 
 
-def _ox_quads(graphs: Sequence[PageGraph], terms: _OxTerms) -> Iterator[ox.Quad]:
-    t = terms.term
-    for graph in graphs:
-        g = terms.node(str(graph.iri))
-        for s, p, o in _grouped(graph.triples):
-            yield ox.Quad(t(s), t(p), t(o), g)
+def _write_nquads(rendered: Rendered, stream):
+    for chunk in rendered.nquads_chunks():
+        stream.write(chunk)
 
 
-def _write_turtle(graphs, stream):
-    ox.serialize(_ox_triples(_grouped(merged_triples(graphs)), _OxTerms()), stream, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+def _write_turtle(rendered: Rendered, stream):
+    ox.serialize(ox.parse(rendered.ntriples(), ox.RdfFormat.N_TRIPLES), stream, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
-def _write_ntriples(graphs, stream):
-    ox.serialize(_ox_triples(_grouped(merged_triples(graphs)), _OxTerms()), stream, ox.RdfFormat.N_TRIPLES)
-
-
-def _write_nquads(graphs, stream):
-    ox.serialize(_ox_quads(graphs, _OxTerms()), stream, ox.RdfFormat.N_QUADS)
-
-
-def _write_trig(graphs, stream):
-    ox.serialize(_ox_quads(graphs, _OxTerms()), stream, ox.RdfFormat.TRIG, prefixes=PREFIXES)
+def _write_trig(rendered: Rendered, stream):
+    quads = (quad for chunk in rendered.nquads_chunks() for quad in ox.parse(chunk, ox.RdfFormat.N_QUADS))
+    ox.serialize(quads, stream, ox.RdfFormat.TRIG, prefixes=PREFIXES)
 
 
 # --- JSON-LD ---------------------------------------------------------------------------------
@@ -209,65 +230,81 @@ def _terms() -> tuple[dict[str, _Term], dict[str, str]]:
     return predicates, classes
 
 
+_RDF_TYPE = str(RDF.type)
+_XSD_STRING = str(XSD.string)
+
+
 def _value_object(term) -> dict:
-    if isinstance(term, URIRef):
-        return {"@id": str(term)}
-    if isinstance(term, BNode):
-        return {"@id": f"_:{term}"}
-    obj = {"@value": str(term)}
+    if isinstance(term, ox.NamedNode):
+        return {"@id": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"@id": f"_:{term.value}"}
+    obj = {"@value": term.value}
     if term.language:
         obj["@language"] = term.language
-    elif term.datatype is not None and term.datatype != XSD.string:
-        obj["@type"] = str(term.datatype)
+    elif term.datatype.value != _XSD_STRING:
+        obj["@type"] = term.datatype.value
     return obj
 
 
-def jsonld_document(triples: Iterable[tuple]) -> dict:
-    """The merged graph as a compact JSON-LD document using the friendly terms of the context."""
+def jsonld_nodes(triples: Iterable) -> list[dict]:
+    """Node objects in compact form with the context's friendly terms, from pyoxigraph triples
+    grouped by subject (as N-Triples sorted by line are)."""
     predicates, classes = _terms()
     nodes: dict = {}
-    for s, p, o in _grouped(triples):
-        node = nodes.setdefault(s, {"id": str(s) if not isinstance(s, BNode) else f"_:{s}"})
-        if p == RDF.type and isinstance(o, URIRef):
-            node.setdefault("type", []).append(classes.get(str(o), str(o)))
+    NamedNode, Literal_ = ox.NamedNode, ox.Literal
+    for triple in triples:
+        s, p, o = triple.subject, triple.predicate.value, triple.object
+        key = s.value if isinstance(s, NamedNode) else f"_:{s.value}"
+        node = nodes.get(key)
+        if node is None:
+            node = nodes[key] = {"id": key}
+        if p == _RDF_TYPE and isinstance(o, NamedNode):
+            node.setdefault("type", []).append(classes.get(o.value, o.value))
             continue
-        term = predicates.get(str(p))
+        term = predicates.get(p)
+        is_literal = isinstance(o, Literal_)
         if term is not None and term.language_map:
-            if isinstance(o, Literal) and o.language:
-                node.setdefault(term.name, {}).setdefault(o.language, []).append(str(o))
+            if is_literal and o.language:
+                node.setdefault(term.name, {}).setdefault(o.language, []).append(o.value)
                 continue
             term = None
         if term is None:
-            node.setdefault(str(p), []).append(_value_object(o))
-        elif term.coerce == "@id" and isinstance(o, URIRef):
-            node.setdefault(term.name, []).append(str(o))
-        elif isinstance(o, Literal) and not o.language and (
-            (term.coerce is None and (o.datatype is None or o.datatype == XSD.string))
-            or (term.coerce not in (None, "@id") and o.datatype is not None and str(o.datatype) == term.coerce)
+            node.setdefault(p, []).append(_value_object(o))
+        elif term.coerce == "@id" and isinstance(o, NamedNode):
+            node.setdefault(term.name, []).append(o.value)
+        elif is_literal and not o.language and (
+            (term.coerce is None and o.datatype.value == _XSD_STRING)
+            or (term.coerce not in (None, "@id") and o.datatype.value == term.coerce)
         ):
-            node.setdefault(term.name, []).append(str(o))
+            node.setdefault(term.name, []).append(o.value)
         else:
             node.setdefault(term.name, []).append(_value_object(o))
-    graph = []
+    out = []
     for node in nodes.values():
         for key, value in list(node.items()):
             if isinstance(value, list) and len(value) == 1:
                 node[key] = value[0]
             elif isinstance(value, dict):
                 node[key] = {lang: (v[0] if len(v) == 1 else v) for lang, v in value.items()}
-        graph.append(node)
-    return {"@context": jsonld_context()["@context"], "@graph": graph}
+        out.append(node)
+    return out
 
 
-def _write_jsonld(graphs, stream):
-    document = jsonld_document(merged_triples(graphs))
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="\n", write_through=True)
-    try:
-        json.dump(document, text, ensure_ascii=False, indent=1)
-        text.write("\n")
-        text.flush()
-    finally:
-        text.detach()
+def jsonld_document(graphs: Sequence[PageGraph]) -> dict:
+    """The merged graph as a compact JSON-LD document (a dict) using the context's friendly terms."""
+    nodes = jsonld_nodes(ox.parse(Rendered(graphs).ntriples(), ox.RdfFormat.N_TRIPLES))
+    return {"@context": jsonld_context()["@context"], "@graph": nodes}
+
+
+def _write_jsonld(rendered: Rendered, stream):
+    """Compact JSON-LD, the context inlined, one node per line (readable, and json's C encoder is fast)."""
+    nodes = jsonld_nodes(ox.parse(rendered.ntriples(), ox.RdfFormat.N_TRIPLES))
+    context = json.dumps(jsonld_context()["@context"], ensure_ascii=False, indent=1)
+    stream.write(b'{"@context": ' + context.encode("utf-8") + b',\n"@graph": [\n')
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    stream.write(",\n".join(dumps(node) for node in nodes).encode("utf-8"))
+    stream.write(b"\n]}\n")
 
 
 register_writer(Writer("turtle", ("ttl",), (".ttl",), ("text/turtle",), False, _write_turtle))
@@ -301,32 +338,90 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
     """A binary stream whose content replaces `path` only when the block succeeds.
 
     The data goes to a temporary file in the same folder, is fsynced, then renamed over the
-    target; on any failure (or interruption) the temporary file is removed and the previous
-    file at `path` is untouched.
+    target (and the folder fsynced); on any failure (or interruption) the temporary file is
+    removed and the previous file at `path` is untouched. Where the file system allows it
+    (Linux, O_TMPFILE) the temporary file has no name until it is complete, so even a process
+    killed with SIGKILL leaves nothing behind; elsewhere a killed process may leave a hidden
+    ``.NAME.*.tmp`` file, never a partial file at `path`.
     """
     if path == "-":
         yield sys.stdout.buffer
         sys.stdout.flush()
         return
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent or Path(".")))
+    folder = target.parent if str(target.parent) else Path(".")
+    tmp: Optional[str] = None
     try:
+        fd, tmp = _open_temporary(folder, target.name)
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
+            mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
+            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
+            if tmp is None:  # an unnamed O_TMPFILE file: give it a name next to the target, then rename
+                tmp = _temporary_name(folder, target.name)
+                _link_unnamed(handle.fileno(), tmp)
         os.replace(tmp, target)
+        tmp = None
+        _fsync_folder(folder)
     except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            reason = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else (exc.strerror or str(exc))
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                reason = "the disk is full"
+            elif exc.errno == errno.EFBIG:
+                reason = "the file is larger than the file system or the file size limit (ulimit -f) allows"
+            else:
+                reason = exc.strerror or str(exc)
             raise OutputError(f"{path}: {reason}; the previous file (if any) is unchanged") from None
         raise
+
+
+def _temporary_name(folder: Path, name: str) -> str:
+    return str(folder / f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+
+
+def _link_unnamed(fd: int, path: str) -> None:
+    """Give the unnamed (O_TMPFILE) file open as `fd` the name `path`.
+
+    linkat(AT_SYMLINK_FOLLOW) on /proc/self/fd/N; os.link uses linkat only when given a folder
+    fd (plain link() would try to link the /proc symlink itself and fail with EXDEV).
+    """
+    folder = os.open(os.path.dirname(path) or ".", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.link(f"/proc/self/fd/{fd}", os.path.basename(path), dst_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
+
+
+def _open_temporary(folder: Path, name: str) -> tuple[int, Optional[str]]:
+    """(fd, None) for an unnamed O_TMPFILE file in `folder`, else (fd, path) of a named one."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if flag and os.path.isdir("/proc/self/fd"):
+        try:
+            return os.open(folder, flag | os.O_WRONLY | getattr(os, "O_CLOEXEC", 0), 0o600), None
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOTSUP):
+                raise
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=str(folder))
+    return fd, tmp
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:
@@ -337,15 +432,31 @@ def _umask() -> int:
 
 def write(graphs: Sequence[PageGraph], destination: str, format: Optional[str] = None) -> Writer:
     """Write page graphs to a path (atomically) or '-' (stdout), in the format of its extension or `format`."""
-    writer = writer_for_path(destination, format)
-    check_output_path(destination)
-    with atomic_output(destination) as stream:
-        writer.write(graphs, stream)
-    return writer
+    return write_all(graphs, [destination], format)[0]
+
+
+def write_all(
+    graphs: Sequence[PageGraph], destinations: Sequence[str], format: Optional[str] = None,
+    timings: Optional[dict[str, float]] = None,
+) -> list[Writer]:
+    """Write one build to several outputs, rendering the terms once; every output is checked before any is written.
+
+    With `timings`, the seconds each output took are added to it (the build report shows them)."""
+    chosen = [writer_for_path(destination, format) for destination in destinations]
+    for destination in destinations:
+        check_output_path(destination)
+    rendered = Rendered(graphs)
+    for writer, destination in zip(chosen, destinations):
+        started = time.perf_counter()
+        with atomic_output(destination) as stream:
+            writer.write(rendered, stream)
+        if timings is not None:
+            timings[f"write {destination}"] = time.perf_counter() - started
+    return chosen
 
 
 def serialize(graphs: Sequence[PageGraph], format: str = "turtle") -> bytes:
     """The page graphs in one format, as bytes."""
     buffer = io.BytesIO()
-    writer_for(format).write(graphs, buffer)
+    writer_for(format).write(Rendered(graphs), buffer)
     return buffer.getvalue()

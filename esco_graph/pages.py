@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import re
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -65,7 +66,7 @@ def decode(data: bytes, location: str) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            text = None
+            text = _mostly_utf8(data)
     if text is None and len(data) >= 4 and _looks_utf16(data):
         try:
             text = data.decode("utf-16-le" if data[1] == 0 else "utf-16-be")
@@ -79,7 +80,37 @@ def decode(data: bytes, location: str) -> str:
         raise InputError(location, f"binary data ({_sniff_kind(data)}), not a text or HTML page")
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if _BLANK.fullmatch(text):
+        raise InputError(location, "the file is empty (white space only)")
+    # U+FFFE / U+FFFF are noncharacters (a byte-swapped BOM, or a 0xFFFF sentinel) that common RDF
+    # parsers (raptor) refuse in a literal: they become U+FFFD like any other undecodable input.
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_NONCHARACTERS)
+
+
+_NONCHARACTERS = {0xFFFE: 0xFFFD, 0xFFFF: 0xFFFD}
+_BLANK = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]*")
+
+#: One well-formed multi-byte UTF-8 sequence (RFC 3629: no overlongs, no surrogates).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few damaged bytes, decoded as a browser does (U+FFFD for each); else None.
+
+    A page is taken for damaged UTF-8 when it holds well-formed multi-byte sequences and at most
+    eight invalid bytes for each: one stray byte must not turn a UTF-8 page (whose '§' or '·'
+    the layouts look for) into Windows-1252 mojibake. Latin-1 text ('é' followed by ASCII)
+    holds no well-formed sequences and still goes to the Latin-1 branch.
+    """
+    valid = len(_UTF8_MULTIBYTE.findall(data))
+    if not valid:
+        return None
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+    return text if invalid <= 8 * valid else None
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -90,11 +121,15 @@ def _looks_utf16(data: bytes) -> bool:
     return max(even_nuls, odd_nuls) > 0.4 * half and min(even_nuls, odd_nuls) < 0.05 * half
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > 0.05 * len(sample)
 
 
@@ -102,8 +137,7 @@ def _control_ratio(text: str) -> float:
     sample = text[:8192]
     if not sample:
         return 0.0
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
-    return controls / len(sample)
+    return len(_CONTROL_CHARS.findall(sample)) / len(sample)
 
 
 def _cp1252_ok(data: bytes) -> bool:
@@ -181,37 +215,21 @@ def read_stdin(stream=None) -> Page:
 
 
 def expand_inputs(inputs: Iterable[str]) -> Iterator[Union[str, InputError]]:
-    """Each input named by the user, folders walked recursively in sorted order.
+    """The location of each page the inputs name (see esco_graph.inputs), or an InputError.
 
-    Yields page locations (paths or '-') and, in place of an input that yields nothing, an
-    InputError naming it, so the caller decides whether to stop or keep going.
+    Kept for callers that want locations only; the build reads pages with
+    esco_graph.inputs.iter_pages, which also reads URLs and archive members in one pass.
     """
-    for item in inputs:
-        if item == "-":
-            yield item
-            continue
-        path = Path(item)
-        if path.is_dir():
-            found = False
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith(".") or name in _SKIP_NAMES:
-                        continue
-                    if Path(name).suffix.lower() not in _PAGE_SUFFIXES:
-                        continue
-                    found = True
-                    yield str(Path(root, name))
-            if not found:
-                yield InputError(item, "the folder holds no pages (.txt or .html files)")
-        elif path.exists():
-            yield item
-        else:
-            yield InputError(item, "no such file or folder")
+    from .inputs import iter_pages
+
+    for result in iter_pages(inputs):
+        yield result if isinstance(result, InputError) else result.location
 
 
 def read_page(location: str) -> Page:
-    """Read the page at a location returned by expand_inputs."""
+    """Read the one page at a location: a path, '-', a URL or 'archive.zip!member'."""
     if location == "-":
         return read_stdin()
-    return read_file(location)
+    from .inputs import read_one
+
+    return read_one(location)

@@ -12,15 +12,16 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Iterator, Optional, Sequence
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
 
 from . import __version__
-from .model import ESSENTIAL, Occupation, Skill, Source
+from .model import ESSENTIAL, OPTIONAL, REUSE_LEVELS, SKILL_TYPES, Occupation, Skill, Source
 from .namespaces import (
     DCT,
+    DEFAULT_BASE_IRI,
     DIGITAL_SCHEME,
     EG,
     ESCO,
@@ -38,16 +39,37 @@ from .text import slug
 
 Triple = tuple  # (subject, predicate, object) of rdflib terms
 
+# Every IRI the mapping uses, resolved once (rdflib's Namespace attribute lookup is slow).
+_TYPE = RDF.type
 _CONCEPT = SKOS.Concept
 _MEMBER = ESCO.MemberConcept
+_OCCUPATION = ESCO.Occupation
+_SKILL = ESCO.Skill
+_NODE_LITERAL = ESCO.NodeLiteral
+_IN_SCHEME = SKOS.inScheme
+_PREF_LABEL = SKOS.prefLabel
+_ALT_LABEL = SKOS.altLabel
+_NOTATION = SKOS.notation
+_BROADER = SKOS.broader
+_BROADER_TRANSITIVE = SKOS.broaderTransitive
+_SCOPE_NOTE = SKOS.scopeNote
+_DESCRIPTION = DCT.description
+_NODE_LITERAL_VALUE = ESCO.nodeLiteral
+_LANGUAGE = ESCO.language
+_SKILL_TYPE = ESCO.skillType
+_REUSE_LEVEL = ESCO.skillReuseLevel
+_MEMBER_OF_ISCO = ESCO.memberOfISCOGroup
+_XSD_LANGUAGE = XSD.language
 _OCCUPATIONS = URIRef(OCCUPATION_SCHEME)
 _SKILLS = URIRef(SKILL_SCHEME)
 _ISCO = URIRef(ISCO_SCHEME)
 _DIGITAL = URIRef(DIGITAL_SCHEME)
 _ISCO_NOTATION = URIRef(ISCO_NOTATION_TYPE)
+_SKILL_TYPES = {name: URIRef(SKILL_TYPE + name) for name in SKILL_TYPES}
+_REUSE_LEVELS = {name: URIRef(REUSE_LEVEL + name) for name in REUSE_LEVELS}
 _LINKS = {
     ESSENTIAL: (ESCO.relatedEssentialSkill, ESCO.isEssentialSkillFor),
-    "optional": (ESCO.relatedOptionalSkill, ESCO.isOptionalSkillFor),
+    OPTIONAL: (ESCO.relatedOptionalSkill, ESCO.isOptionalSkillFor),
 }
 
 
@@ -80,92 +102,135 @@ def graph_iri(source: Source, base_iri: str) -> URIRef:
     return URIRef(f"{base_iri}graph/{name + '-' if name else ''}{digest}")
 
 
-def _node_literal(subject: URIRef, prop: URIRef, text: str, language: str, base_iri: str, out: list) -> None:
-    digest = hashlib.sha1(f"{subject} {prop} {language}".encode("utf-8")).hexdigest()[:16]
-    kind = "scope-note" if prop == SKOS.scopeNote else "description"
-    node = URIRef(f"{base_iri}node-literal/{kind}-{digest}")
-    out.append((subject, prop, node))
-    out.append((node, RDF.type, ESCO.NodeLiteral))
-    out.append((node, ESCO.nodeLiteral, Literal(text)))
-    out.append((node, ESCO.language, Literal(language, datatype=XSD.language)))
+class Mapper:
+    """Maps records to triples for one build, building each IRI, skill and ISCO chain once.
+
+    Skills recur across thousands of pages; their triples are made once and shared (the same
+    tuples of the same terms), which keeps an ESCO-scale build fast and small.
+    """
+
+    def __init__(self, base_iri: str, language: str = "en", isco_labels: Optional[dict[str, str]] = None):
+        self.base_iri = check_base_iri(base_iri)
+        self.language = language
+        self.isco_labels = isco_labels or {}
+        self._iris: dict[str, URIRef] = {}
+        self._skills: dict[Skill, tuple] = {}
+        self._isco: dict[str, tuple] = {}
+
+    def iri(self, value: str) -> URIRef:
+        node = self._iris.get(value)
+        if node is None:
+            node = self._iris[value] = URIRef(value)
+        return node
+
+    def _node_literal(self, subject: URIRef, prop: URIRef, text: str, out: list) -> None:
+        digest = hashlib.sha1(f"{subject} {prop} {self.language}".encode("utf-8")).hexdigest()[:16]
+        kind = "scope-note" if prop == _SCOPE_NOTE else "description"
+        node = URIRef(f"{self.base_iri}node-literal/{kind}-{digest}")
+        out.append((subject, prop, node))
+        out.append((node, _TYPE, _NODE_LITERAL))
+        out.append((node, _NODE_LITERAL_VALUE, Literal(text)))
+        out.append((node, _LANGUAGE, self._language_literal()))
+
+    def _language_literal(self) -> Literal:
+        literal = getattr(self, "_language_value", None)
+        if literal is None:
+            literal = self._language_value = Literal(self.language, datatype=_XSD_LANGUAGE)
+        return literal
+
+    def isco(self, code: str) -> tuple:
+        """An ISCO group and its ancestors, with both notations and the skos:broader chain."""
+        cached = self._isco.get(code)
+        if cached is not None:
+            return cached
+        out = []
+        chain = isco_chain(code)
+        for i, group_code in enumerate(chain):
+            group = self.iri(ISCO_GROUP + group_code)
+            out.append((group, _TYPE, _CONCEPT))
+            out.append((group, _IN_SCHEME, _ISCO))
+            out.append((group, _NOTATION, Literal(group_code)))
+            out.append((group, _NOTATION, Literal(group_code, datatype=_ISCO_NOTATION)))
+            if group_code in self.isco_labels:
+                out.append((group, _PREF_LABEL, Literal(self.isco_labels[group_code], lang=self.language)))
+            if i + 1 < len(chain):
+                out.append((group, _BROADER, self.iri(ISCO_GROUP + chain[i + 1])))
+        cached = self._isco[code] = tuple(out)
+        return cached
+
+    def skill(self, skill: Skill) -> tuple:
+        """A skill or knowledge item as an esco:Skill."""
+        cached = self._skills.get(skill)
+        if cached is not None:
+            return cached
+        s = self.iri(skill.iri)
+        out = [
+            (s, _TYPE, _CONCEPT),
+            (s, _TYPE, _MEMBER),
+            (s, _TYPE, _SKILL),
+            (s, _IN_SCHEME, _SKILLS),
+            (s, _PREF_LABEL, Literal(skill.label, lang=self.language)),
+        ]
+        if skill.skill_type:
+            out.append((s, _SKILL_TYPE, _SKILL_TYPES[skill.skill_type]))
+        if skill.reuse_level:
+            out.append((s, _REUSE_LEVEL, _REUSE_LEVELS[skill.reuse_level]))
+        if skill.digital:
+            out.append((s, _IN_SCHEME, _DIGITAL))
+        if skill.description:
+            self._node_literal(s, _DESCRIPTION, skill.description, out)
+        if skill.scope_note:
+            self._node_literal(s, _SCOPE_NOTE, skill.scope_note, out)
+        cached = self._skills[skill] = tuple(out)
+        return cached
+
+    def occupation(self, record: Occupation, ancestors: Sequence[str] = ()) -> list[Triple]:
+        """An occupation, its links to skills (both directions), the skills, and its ISCO groups."""
+        o = self.iri(record.iri)
+        language = self.language
+        out = [
+            (o, _TYPE, _CONCEPT),
+            (o, _TYPE, _MEMBER),
+            (o, _TYPE, _OCCUPATION),
+            (o, _IN_SCHEME, _OCCUPATIONS),
+            (o, _PREF_LABEL, Literal(record.label, lang=language)),
+        ]
+        out.extend((o, _ALT_LABEL, Literal(alt, lang=language)) for alt in record.alt_labels)
+        if record.description:
+            self._node_literal(o, _DESCRIPTION, record.description, out)
+        if record.esco_code:
+            out.append((o, _NOTATION, Literal(record.esco_code)))
+        parents = [self.iri(iri) for iri in ancestors]
+        if record.isco_code:
+            unit = self.iri(ISCO_GROUP + record.isco_code)
+            out.append((o, _MEMBER_OF_ISCO, unit))
+            out.append((o, _BROADER, parents[0] if parents else unit))
+            out.extend((o, _BROADER_TRANSITIVE, parent) for parent in parents)
+            out.extend((o, _BROADER_TRANSITIVE, self.iri(ISCO_GROUP + code)) for code in isco_chain(record.isco_code))
+            out.extend(self.isco(record.isco_code))
+        elif parents:
+            out.append((o, _BROADER, parents[0]))
+            out.extend((o, _BROADER_TRANSITIVE, parent) for parent in parents)
+        for link in record.skills:
+            s = self.iri(link.skill.iri)
+            forward, backward = _LINKS[link.relation]
+            out.append((o, forward, s))
+            out.append((s, backward, o))
+            out.extend(self.skill(link.skill))
+        return out
 
 
-def isco_triples(code: str, labels: dict[str, str], language: str) -> list[Triple]:
-    """An ISCO group and its ancestors, with both notations and the skos:broader chain."""
-    out = []
-    chain = isco_chain(code)
-    for i, group_code in enumerate(chain):
-        group = URIRef(ISCO_GROUP + group_code)
-        out.append((group, RDF.type, _CONCEPT))
-        out.append((group, SKOS.inScheme, _ISCO))
-        out.append((group, SKOS.notation, Literal(group_code)))
-        out.append((group, SKOS.notation, Literal(group_code, datatype=_ISCO_NOTATION)))
-        if group_code in labels:
-            out.append((group, SKOS.prefLabel, Literal(labels[group_code], lang=language)))
-        if i + 1 < len(chain):
-            out.append((group, SKOS.broader, URIRef(ISCO_GROUP + chain[i + 1])))
-    return out
-
-
-def skill_triples(skill: Skill, language: str, base_iri: str) -> list[Triple]:
-    """A skill or knowledge item as an esco:Skill."""
-    s = URIRef(skill.iri)
-    out = [
-        (s, RDF.type, _CONCEPT),
-        (s, RDF.type, _MEMBER),
-        (s, RDF.type, ESCO.Skill),
-        (s, SKOS.inScheme, _SKILLS),
-        (s, SKOS.prefLabel, Literal(skill.label, lang=language)),
-    ]
-    if skill.skill_type:
-        out.append((s, ESCO.skillType, URIRef(SKILL_TYPE + skill.skill_type)))
-    if skill.reuse_level:
-        out.append((s, ESCO.skillReuseLevel, URIRef(REUSE_LEVEL + skill.reuse_level)))
-    if skill.digital:
-        out.append((s, SKOS.inScheme, _DIGITAL))
-    if skill.description:
-        _node_literal(s, DCT.description, skill.description, language, base_iri, out)
-    if skill.scope_note:
-        _node_literal(s, SKOS.scopeNote, skill.scope_note, language, base_iri, out)
-    return out
+def skill_triples(skill: Skill, language: str = "en", base_iri: str = DEFAULT_BASE_IRI) -> list[Triple]:
+    """A skill's triples (a one-off Mapper; builds use one Mapper for all pages)."""
+    return list(Mapper(base_iri, language).skill(skill))
 
 
 def occupation_triples(
-    record: Occupation, ancestors: list[str], isco_labels: dict[str, str], language: str, base_iri: str
+    record: Occupation, ancestors: Sequence[str] = (), isco_labels: Optional[dict[str, str]] = None,
+    language: str = "en", base_iri: str = DEFAULT_BASE_IRI,
 ) -> list[Triple]:
-    """An occupation, its links to skills (both directions), the skills, and its ISCO groups."""
-    o = URIRef(record.iri)
-    out = [
-        (o, RDF.type, _CONCEPT),
-        (o, RDF.type, _MEMBER),
-        (o, RDF.type, ESCO.Occupation),
-        (o, SKOS.inScheme, _OCCUPATIONS),
-        (o, SKOS.prefLabel, Literal(record.label, lang=language)),
-    ]
-    out.extend((o, SKOS.altLabel, Literal(alt, lang=language)) for alt in record.alt_labels)
-    if record.description:
-        _node_literal(o, DCT.description, record.description, language, base_iri, out)
-    if record.esco_code:
-        out.append((o, SKOS.notation, Literal(record.esco_code)))
-    if record.isco_code:
-        unit = URIRef(ISCO_GROUP + record.isco_code)
-        out.append((o, ESCO.memberOfISCOGroup, unit))
-        out.append((o, SKOS.broader, URIRef(ancestors[0]) if ancestors else unit))
-        for iri in ancestors:
-            out.append((o, SKOS.broaderTransitive, URIRef(iri)))
-        for code in isco_chain(record.isco_code):
-            out.append((o, SKOS.broaderTransitive, URIRef(ISCO_GROUP + code)))
-        out.extend(isco_triples(record.isco_code, isco_labels, language))
-    elif ancestors:
-        out.append((o, SKOS.broader, URIRef(ancestors[0])))
-        out.extend((o, SKOS.broaderTransitive, URIRef(iri)) for iri in ancestors)
-    for link in record.skills:
-        s = URIRef(link.skill.iri)
-        forward, backward = _LINKS[link.relation]
-        out.append((o, forward, s))
-        out.append((s, backward, o))
-        out.extend(skill_triples(link.skill, language, base_iri))
-    return out
+    """An occupation's triples (a one-off Mapper; builds use one Mapper for all pages)."""
+    return Mapper(base_iri, language, isco_labels).occupation(record, ancestors)
 
 
 def generated_at(source: Source) -> Optional[str]:
@@ -198,13 +263,11 @@ def page_graphs(
     reconciled: Reconciliation, *, base_iri: str, language: str = "en", provenance: bool = True
 ) -> list[PageGraph]:
     """One PageGraph per record, in input order; each holds only what its page said."""
-    base_iri = check_base_iri(base_iri)
+    mapper = Mapper(base_iri, language, reconciled.isco_labels)
     graphs = []
     for record in reconciled.occupations:
-        g = graph_iri(record.source, base_iri)
-        triples = occupation_triples(
-            record, reconciled.ancestors.get(record.iri, []), reconciled.isco_labels, language, base_iri
-        )
+        g = graph_iri(record.source, mapper.base_iri)
+        triples = mapper.occupation(record, reconciled.ancestors.get(record.iri, ()))
         if provenance:
             triples.extend(provenance_triples(g, record.source))
         graphs.append(PageGraph(iri=g, source=record.source, triples=tuple(dict.fromkeys(triples))))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Optional, Sequence
 
@@ -30,6 +31,7 @@ def check_base_iri(base_iri: str) -> str:
     return base_iri if base_iri.endswith(("/", "#")) else base_iri + "/"
 
 
+@lru_cache(maxsize=65536)
 def mint_iri(base_iri: str, kind: str, label: str) -> str:
     """A stable IRI for a concept with no official one: readable slug plus a hash of the label's identity."""
     key = label_key(label)
@@ -61,15 +63,25 @@ def reconcile(
     canonical: dict[str, Skill] = {}
     unmatched: dict[tuple[str, str], None] = {}
     code_to_iri: dict[str, str] = {}
+    resolved: dict[Skill, tuple[Skill, tuple[str, ...]]] = {}  # a page's skill -> (with IRI, notes); skills recur across pages
+    known_iris = _known_iris(records)  # official IRIs some page gives (an ESCO link in HTML) hold for every page
 
     for record in records:
-        record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, result)
+        record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris)
         if record.esco_code and record.esco_code not in code_to_iri:
             code_to_iri[record.esco_code] = record.iri
         links = []
         notes = list(record.notes)
         for link in record.skills:
-            skill = _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, notes)
+            done = resolved.get(link.skill)
+            if done is None:
+                skill_notes: list[str] = []
+                done = resolved[link.skill] = (
+                    _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, known_iris, skill_notes),
+                    tuple(skill_notes),
+                )
+            skill, skill_notes = done
+            notes.extend(skill_notes)
             skill = _merge(skill, canonical, notes)
             links.append(SkillLink(relation=link.relation, skill=skill))
         links = _dedupe_links(links, notes)
@@ -93,7 +105,21 @@ def isco_chain(code: str) -> list[str]:
     return [code[:n] for n in range(len(code), 0, -1)]
 
 
-def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, result) -> Occupation:
+def _known_iris(records: Sequence[Occupation]) -> dict[tuple[str, str], str]:
+    """(kind, label key) -> the IRI the first page that knows one gives it."""
+    known: dict[tuple[str, str], str] = {}
+    for record in records:
+        if record.iri:
+            known.setdefault(("occupation", label_key(record.label)), record.iri)
+        for link in record.skills:
+            if link.skill.iri:
+                known.setdefault(("skill", label_key(link.skill.label)), link.skill.iri)
+    return known
+
+
+def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, known) -> Occupation:
+    if record.iri is None and ("occupation", label_key(record.label)) in known:
+        record = replace(record, iri=known[("occupation", label_key(record.label))])
     concept = None
     if vocabulary is not None:
         if record.esco_code:
@@ -116,7 +142,9 @@ def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, r
     return replace(record, **changes)
 
 
-def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, notes: list[str]) -> Skill:
+def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes: list[str]) -> Skill:
+    if skill.iri is None and ("skill", label_key(skill.label)) in known:
+        skill = replace(skill, iri=known[("skill", label_key(skill.label))])
     concept = vocabulary.skill(skill.label) if vocabulary is not None else None
     if vocabulary is not None and concept is None and skill.iri is None:
         unmatched[("skill", skill.label)] = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .errors import DataQualityError
+
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -39,3 +41,21 @@ def slug(text: str, limit: int = 60) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     out = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     return out[:limit].rstrip("-")
+
+
+#: The largest count a page may declare: ESCO has about 14,000 skills in all.
+MAX_DECLARED_COUNT = 999_999
+_ASCII_COUNT = re.compile(r"[0-9]+")
+
+
+def declared_count(digits: str, where: str, what: str) -> int:
+    """A count a page declares ('79'), as an int; a DataQualityError for a count no page could hold.
+
+    Only ASCII digits: Python's int() also reads '٣' and refuses '²' (which str.isdigit()
+    accepts) and any number of more than 4,300 digits, so parsers never call int() on page text
+    themselves.
+    """
+    if not _ASCII_COUNT.fullmatch(digits) or len(digits) > len(str(MAX_DECLARED_COUNT)):
+        shown = digits if len(digits) <= 20 else digits[:20] + "..."
+        raise DataQualityError(where, f"{what} {shown!r} is not a plausible count (0 to {MAX_DECLARED_COUNT})")
+    return int(digits)

@@ -13,8 +13,8 @@ from typing import Optional
 
 from ..errors import DataQualityError, InputError
 from ..model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, DeclaredCounts, Occupation, Skill, SkillLink, Source
-from ..splitting import LOW_CONFIDENCE, split_runs
-from ..text import clean_label
+from ..splitting import LOW_CONFIDENCE, Piece, split_runs
+from ..text import clean_label, declared_count
 
 LAYOUT = "destinai"
 USES_LEXICON = True  # parsed after the pages that contribute known labels
@@ -22,8 +22,8 @@ USES_LEXICON = True  # parsed after the pages that contribute known labels
 _MARKER = re.compile(r"^§?\s*OCCUPATION\s*[·•|-]\s*GLOBAL STANDARDS$")
 _SECTIONS = {"Theoretical Knowledge": KNOWLEDGE, "Practical Skills": SKILL}
 _HALF = re.compile(r"^(?P<relation>ESSENTIAL|OPTIONAL)(?P<subtitle>.*)$")
-_TOTAL = re.compile(r"^(\d+) total$")
-_SPLIT = re.compile(r"^(\d+) essential\s*[·•|,]\s*(\d+) optional$")
+_TOTAL = re.compile(r"^([0-9]+) total$")
+_SPLIT = re.compile(r"^([0-9]+) essential\s*[·•|,]\s*([0-9]+) optional$")
 _ENDS = {"GLOBAL RESOURCE", "SKILLS OVERVIEW", "View official definition ↗"}
 _PORTAL = re.compile(r"^View on Official Portal")
 
@@ -55,8 +55,18 @@ def parse(lines: list[str], source: Source, context=None) -> Occupation:
         halves = [(text, kind) for (rel, kind), text in runs.items() if rel == relation]
         if not halves:
             continue
-        pieces_per_run = split_runs(halves, lexicon=lexicon, expected_total=expected)
-        for (text, kind), pieces in zip(halves, pieces_per_run):
+        room = sum(len(text) for text, _ in halves)
+        if expected is not None and expected > room:  # each label holds a character at least
+            raise DataQualityError(
+                where, f"the page declares {expected} {relation} skills but its {relation} labels hold only {room} characters"
+            )
+        # labels the HTML markup already separated (a tuple: one label a line) need no splitting
+        runs_to_split = [(text, kind) for text, kind in halves if isinstance(text, str)]
+        marked = sum(len(text) for text, _ in halves if not isinstance(text, str))
+        remaining = None if expected is None else max(0, expected - marked)
+        split = iter(split_runs(runs_to_split, lexicon=lexicon, expected_total=remaining) if runs_to_split else [])
+        for text, kind in halves:
+            pieces = next(split) if isinstance(text, str) else [Piece(label, 1.0, "markup") for label in text]
             for piece in pieces:
                 skill = Skill(
                     label=clean_label(piece.label),
@@ -103,20 +113,33 @@ def _read_description(body: list[str], after: int) -> tuple[Optional[str], Optio
 
 
 def _read_skills(body: list[str], where: str):
-    """{(relation, kind): run}, declared total, essential, optional."""
-    runs: dict[tuple[str, str], str] = {}
+    """{(relation, kind): run}, declared total, essential, optional.
+
+    A run is the ONE line of run-together labels under a heading (a text dump), or a tuple of
+    labels when several lines follow the heading (an HTML page whose markup kept each label in
+    an element of its own: esco_graph.html puts each on its own line); a blank line, the next
+    heading, section or end marker closes the list.
+    """
+    runs: dict[tuple[str, str], object] = {}
     total = essential = optional = None
     kind = None
     pending: Optional[tuple[str, str]] = None
+    collected: list[str] = []
     for line in body:
         if pending is not None:
             if line and not _HALF.match(line) and line not in _SECTIONS and line not in _ENDS:
-                runs[pending] = line
-                pending = None
+                collected.append(line)
                 continue
-            if line:
+            if collected:
+                runs[pending] = clean_label(collected[0]) if len(collected) == 1 else tuple(clean_label(l) for l in collected)
+                pending, collected = None, []
+                if not line:
+                    continue
+                # a heading, section or end marker right after the labels: read it below
+            elif line:
                 raise DataQualityError(where, f"the {pending[0]} {pending[1]} heading has no labels under it")
-            continue
+            else:
+                continue
         if line in _SECTIONS:
             kind = _SECTIONS[line]
             continue
@@ -130,11 +153,15 @@ def _read_skills(body: list[str], where: str):
             kind = None
         match = _TOTAL.match(line)
         if match:
-            total = int(match.group(1))
+            total = declared_count(match.group(1), where, "the total")
             continue
         match = _SPLIT.match(line)
         if match:
-            essential, optional = int(match.group(1)), int(match.group(2))
+            essential = declared_count(match.group(1), where, "the essential count")
+            optional = declared_count(match.group(2), where, "the optional count")
+    if pending is not None and collected:
+        runs[pending] = clean_label(collected[0]) if len(collected) == 1 else tuple(clean_label(l) for l in collected)
+        pending = None
     if pending is not None:
         raise DataQualityError(where, f"the {pending[0]} {pending[1]} heading has no labels under it: the page looks truncated")
     if not runs and total is None:

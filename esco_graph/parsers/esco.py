@@ -11,12 +11,12 @@ from typing import Optional
 
 from ..errors import DataQualityError, InputError
 from ..model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, DeclaredCounts, Occupation, Skill, SkillLink, Source
-from ..text import clean_label
+from ..text import clean_label, declared_count
 
 LAYOUT = "esco"
 
-_CODE_LINE = re.compile(r"^(?P<code>\d{4}(?:\.\d+)*)\s+ISCO\s+(?P<isco>\d{1,4})\s+ESCO source$")
-_SECTION = re.compile(r"^(?P<relation>Essential|Optional) (?P<kind>knowledge|skills and competences) (?P<count>\d+) competences?$")
+_CODE_LINE = re.compile(r"^(?P<code>[0-9]{4}(?:\.[0-9]+)*)\s+ISCO\s+(?P<isco>[0-9]{1,4})\s+ESCO source$")
+_SECTION = re.compile(r"^(?P<relation>Essential|Optional) (?P<kind>knowledge|skills and competences) (?P<count>[0-9]+) competences?$")
 _BUCKETS = {
     "Occupation specific": "occupation-specific",
     "Occupation-specific": "occupation-specific",
@@ -26,8 +26,8 @@ _BUCKETS = {
     "Cross sector": "cross-sector",
     "Transversal": "transversal",
 }
-_BUCKET_COUNT = re.compile(r"^(\d+) competences?$")
-_RELATIONS = re.compile(r"^(\d+) ESCO relations?$")
+_BUCKET_COUNT = re.compile(r"^([0-9]+) competences?$")
+_RELATIONS = re.compile(r"^([0-9]+) ESCO relations?$")
 _EMPTY_BUCKET = "No competences in this bucket."
 _ITEM_END = "ESCO source"
 _COUNT_LABELS = {"Competences": "total", "Groups": "groups", "Essential": "essential", "Optional": "optional"}
@@ -120,10 +120,10 @@ def _read_header(header: list[str], where: str):
     counts: dict[str, int] = {}
     for i, line in enumerate(rest):
         if line in _COUNT_LABELS and i + 1 < len(rest) and rest[i + 1].isdigit():
-            counts[_COUNT_LABELS[line]] = int(rest[i + 1])
+            counts[_COUNT_LABELS[line]] = declared_count(rest[i + 1], where, f"the '{line}' count")
         match = _RELATIONS.match(line)
         if match:
-            counts["relations"] = int(match.group(1))
+            counts["relations"] = declared_count(match.group(1), where, "the ESCO relations count")
     return label, description, code, isco, counts
 
 
@@ -156,7 +156,7 @@ def _read_sections(lines: list[str], where: str):
             close_bucket()
             relation = ESSENTIAL if section.group("relation") == "Essential" else OPTIONAL
             kind = KNOWLEDGE if section.group("kind") == "knowledge" else SKILL
-            current = [relation, kind, int(section.group("count")), []]
+            current = [relation, kind, declared_count(section.group("count"), where, f"the count of {line[:60]!r}"), []]
             sections.append(current)
             continue
         if current is None:
@@ -172,7 +172,7 @@ def _read_sections(lines: list[str], where: str):
         if bucket[1] is None:
             match = _BUCKET_COUNT.match(line)
             if match:
-                bucket[1] = int(match.group(1))
+                bucket[1] = declared_count(match.group(1), where, f"the {bucket[0]} bucket count")
             elif line:
                 raise DataQualityError(where, f"the {bucket[0]} bucket lacks its competence count (found {line[:80]!r})")
             continue

@@ -1,0 +1,191 @@
+"""ESCO-scale build benchmark: our build vs the straightforward rdflib/pyshacl pipeline.
+
+Times, over --runs runs each, the full `esco-graph build` of the 6,078-page corpus (ESCO and
+DestinAI layouts of all 3,039 ESCO v1.2.0 occupations) to .ttl + .jsonld + .nq with validation
+on, with its stages; the same for the 2x corpus; and the straightforward pipeline (rdflib Graph,
+rdflib's Turtle and JSON-LD serialisers, pyshacl over the whole graph) on the same records. It
+checks the two pipelines' graphs are the same graph, then prints medians and ratios.
+
+Every build runs in a fresh process so peak RSS is that build's own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "esco-v1.2.0"
+
+_BUILD = r"""
+import json, resource, sys, time
+from click.testing import CliRunner
+from esco_graph.cli import cli
+args = json.loads(sys.argv[1])
+started = time.perf_counter()
+result = CliRunner().invoke(cli, args, catch_exceptions=False)
+wall = time.perf_counter() - started
+if result.exit_code != 0:
+    sys.stderr.write(result.output)
+    sys.exit(result.exit_code)
+print(json.dumps({
+    "wall": wall,
+    "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "worker_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+}))
+"""
+
+_BASELINE = r"""
+import json, resource, sys, time
+from rdflib import Graph
+from esco_graph.build import parse_pages
+from esco_graph.reconcile import reconcile
+from esco_graph.rdf import page_graphs, merged_triples
+from esco_graph.namespaces import PREFIXES, DEFAULT_BASE_IRI
+from esco_graph.shacl import load_shapes
+import pyshacl
+inputs, out, jobs = json.loads(sys.argv[1])
+t = {}
+s = time.perf_counter(); records = parse_pages(inputs, jobs=jobs).records; t["parse"] = time.perf_counter() - s
+s = time.perf_counter(); rec = reconcile(records, base_iri=DEFAULT_BASE_IRI); t["reconcile"] = time.perf_counter() - s
+s = time.perf_counter()
+g = Graph()
+for prefix, ns in PREFIXES.items():
+    g.bind(prefix, ns)
+for triple in merged_triples(page_graphs(rec, base_iri=DEFAULT_BASE_IRI)):
+    g.add(triple)
+t["map (rdflib Graph)"] = time.perf_counter() - s
+s = time.perf_counter(); conforms, _, _ = pyshacl.validate(g, shacl_graph=load_shapes(), inference="none"); t["validate (pyshacl)"] = time.perf_counter() - s
+s = time.perf_counter(); g.serialize(out + ".ttl", format="turtle"); t["write .ttl (rdflib)"] = time.perf_counter() - s
+s = time.perf_counter(); g.serialize(out + ".jsonld", format="json-ld"); t["write .jsonld (rdflib)"] = time.perf_counter() - s
+print(json.dumps({"stages": t, "wall": sum(t.values()), "conforms": conforms, "triples": len(g),
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def python() -> str:
+    return sys.executable
+
+
+def ensure_corpus(path: Path, copies: int) -> None:
+    if (path / "truth.jsonl").exists():
+        return
+    if not SHARED.is_dir():
+        sys.exit(f"{path} is missing and ../shared/esco-v1.2.0 is absent: cannot generate the corpus")
+    print(f"generating {path} ...", file=sys.stderr)
+    subprocess.run([python(), str(ROOT / "bench" / "corpus.py"), "--esco", str(SHARED), "--out", str(path),
+                    "--copies", str(copies)], check=True)
+
+
+def run_build(corpus: Path, folder: Path, jobs: int) -> dict:
+    report = folder / "report.json"
+    args = ["build", str(corpus / "esco"), str(corpus / "destinai"), "-q", "--jobs", str(jobs),
+            "-o", str(folder / "graph.ttl"), "-o", str(folder / "graph.jsonld"), "-o", str(folder / "graph.nq"),
+            "--report", str(report)]
+    done = subprocess.run([python(), "-c", _BUILD, json.dumps(args)], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"build failed ({done.returncode}): {done.stderr[-2000:]}")
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    summary = json.loads(report.read_text())
+    measured["stages"] = {k: v for k, v in summary["seconds"].items()}
+    measured["triples"] = summary["triples"]
+    measured["conforms"] = summary["conforms"]
+    return measured
+
+
+def run_baseline(corpus: Path, folder: Path, jobs: int) -> dict:
+    args = [[str(corpus / "esco"), str(corpus / "destinai")], str(folder / "baseline"), jobs]
+    done = subprocess.run([python(), "-c", _BASELINE, json.dumps(args)], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"baseline failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def same_graph(ours: Path, theirs: Path) -> bool:
+    """Isomorphic: both graphs are ground (no blank nodes), so isomorphism is equality of triple sets."""
+    import pyoxigraph as ox
+
+    def triples(path, fmt):
+        return {str(t) for t in ox.parse(path=str(path), format=fmt)}
+
+    return triples(ours, ox.RdfFormat.TURTLE) == triples(theirs, ox.RdfFormat.TURTLE)
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def stage_medians(runs: list[dict]) -> dict:
+    keys = []
+    for run in runs:
+        for key in run["stages"]:
+            if key not in keys:
+                keys.append(key)
+    return {key: median([run["stages"][key] for run in runs if key in run["stages"]]) for key in keys}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-runs", type=int, default=None, help="runs of the straightforward pipeline (default: --runs)")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "bench" / "corpus")
+    parser.add_argument("--corpus2x", type=Path, default=ROOT / "bench" / "corpus2x")
+    parser.add_argument("--jobs", type=int, default=0)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--skip-2x", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write every measurement here")
+    args = parser.parse_args()
+
+    ensure_corpus(args.corpus, 1)
+    if not args.skip_2x:
+        ensure_corpus(args.corpus2x, 2)
+    results: dict = {"cores": os.cpu_count(), "jobs": args.jobs}
+    with tempfile.TemporaryDirectory(prefix="esco-graph-bench-") as tmp:
+        tmp = Path(tmp)
+        ours, doubled, baseline = [], [], []
+        for i in range(args.runs):
+            ours.append(run_build(args.corpus, tmp, args.jobs))
+            print(f"run {i + 1}: build 1x {ours[-1]['wall']:.2f} s", file=sys.stderr)
+            if not args.skip_2x:
+                folder = tmp / "2x"
+                folder.mkdir(exist_ok=True)
+                doubled.append(run_build(args.corpus2x, folder, args.jobs))
+                print(f"run {i + 1}: build 2x {doubled[-1]['wall']:.2f} s", file=sys.stderr)
+            if not args.skip_baseline and i < (args.baseline_runs or args.runs):
+                baseline.append(run_baseline(args.corpus, tmp, args.jobs))
+                print(f"run {i + 1}: straightforward {baseline[-1]['wall']:.2f} s", file=sys.stderr)
+        same = same_graph(tmp / "graph.ttl", tmp / "baseline.ttl") if baseline else None
+
+    results.update(ours=ours, doubled=doubled, baseline=baseline, isomorphic=same)
+    wall = median([r["wall"] for r in ours])
+    print(f"\nESCO-scale build: {ours[0]['triples']} triples, {args.runs} runs, jobs={args.jobs or os.cpu_count()}, conforms={ours[0]['conforms']}")
+    print(f"{'stage':34} {'median s':>9}")
+    for key, value in stage_medians(ours).items():
+        print(f"{key if not key.startswith('write ') else 'write ' + Path(key[6:]).suffix:34} {value:9.2f}")
+    print(f"{'full build (wall, process)':34} {wall:9.2f}")
+    print(f"{'peak RSS, build process (MiB)':34} {median([r['rss_mib'] for r in ours]):9.0f}")
+    print(f"{'peak RSS, one worker (MiB)':34} {median([r['worker_rss_mib'] for r in ours]):9.0f}")
+    if doubled:
+        wall2 = median([r["wall"] for r in doubled])
+        print(f"{'2x corpus build (wall)':34} {wall2:9.2f}   growth {wall2 / wall:.2f}x for {doubled[0]['triples'] / ours[0]['triples']:.2f}x triples")
+        print(f"{'2x peak RSS (MiB)':34} {median([r['rss_mib'] for r in doubled]):9.0f}")
+    if baseline:
+        base = median([r["wall"] for r in baseline])
+        print(f"\nstraightforward pipeline ({len(baseline)} runs, conforms={baseline[0]['conforms']}):")
+        for key, value in stage_medians(baseline).items():
+            print(f"{key:34} {value:9.2f}")
+        print(f"{'total':34} {base:9.2f}")
+        print(f"{'peak RSS (MiB)':34} {median([r['rss_mib'] for r in baseline]):9.0f}")
+        print(f"\nratio straightforward / ours: {base / wall:.2f}x   same graph: {same}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The build pipeline: parallel and serial parsing agree; the fast writers equal the straightforward path."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+from conftest import DESTINAI_PAGE, ESCO_PAGE, ROOT
+from esco_graph import build_graph, serialize
+from esco_graph.rdf import merged_triples
+
+
+@pytest.fixture(scope="module")
+def many_pages(tmp_path_factory):
+    """70 DestinAI pages (distinct titles) and the ESCO page: enough to use the worker pool."""
+    folder = tmp_path_factory.mktemp("many")
+    text = DESTINAI_PAGE.read_text(encoding="utf-8")
+    for i in range(70):
+        page = text.replace("\nmicrosystem engineering technician\n", f"\nmicrosystem engineering technician {i}\n", 1)
+        (folder / f"destinai-{i:03}.txt").write_text(page, encoding="utf-8")
+    (folder / "esco.txt").write_text(ESCO_PAGE.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
+def test_parallel_and_serial_builds_are_byte_identical(many_pages):
+    serial = build_graph([str(many_pages)], jobs=1, validate=False)
+    parallel = build_graph([str(many_pages)], jobs=2, validate=False)
+    assert len(serial.records) == 71
+    for fmt in ("nquads", "turtle", "jsonld"):
+        assert serialize(serial.graphs, fmt) == serialize(parallel.graphs, fmt), fmt
+
+
+def test_fast_writers_equal_rdflib_serialisers(many_pages):
+    result = build_graph([str(many_pages)], jobs=1)
+    straightforward = Graph()
+    for triple in merged_triples(result.graphs):
+        straightforward.add(triple)
+    for fmt, rdflib_format in (("turtle", "turtle"), ("ntriples", "nt"), ("jsonld", "json-ld")):
+        ours = Graph().parse(data=serialize(result.graphs, fmt), format=rdflib_format)
+        assert isomorphic(ours, straightforward), fmt
+    theirs = Graph().parse(data=straightforward.serialize(format="turtle"), format="turtle")
+    assert isomorphic(theirs, Graph().parse(data=serialize(result.graphs, "turtle"), format="turtle"))
+    ds = Dataset()
+    ds.parse(data=serialize(result.graphs, "trig"), format="trig")
+    assert len([g for g in ds.graphs() if len(g) and g.identifier != ds.default_graph.identifier]) == 71
+
+
+def test_small_generated_corpus(esco_data, tmp_path):
+    """40 generated occupations in both layouts: the build conforms and every split matches the truth."""
+    import json
+
+    out = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), "--esco", str(esco_data), "--out", str(out),
+                    "--limit", "40"], check=True, capture_output=True)
+    result = build_graph([str(out / "esco"), str(out / "destinai")])
+    assert result.conforms
+    truth = {}
+    for line in (out / "truth.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if item["layout"] == "destinai":
+            truth[item["record"]["label"]] = sorted(s["skill"]["label"] for s in item["record"]["skills"])
+    got = {r.label: sorted(l.skill.label for l in r.skills) for r in result.records if r.source.layout == "destinai"}
+    assert got == truth

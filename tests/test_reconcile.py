@@ -1,0 +1,51 @@
+"""Reconciliation: IRIs, vocabulary matches, cross-page merging (one regression test per bug)."""
+from __future__ import annotations
+
+from esco_graph.model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, Occupation, Skill, SkillLink, Source
+from esco_graph.reconcile import mint_iri, reconcile
+
+BASE = "https://example.org/kg/"
+
+
+def _record(label, skills, iri=None, location="p.txt", code=None):
+    return Occupation(
+        label=label,
+        source=Source(location=location, layout="esco", sha256="0" * 64),
+        iri=iri,
+        esco_code=code,
+        skills=tuple(SkillLink(relation=rel, skill=skill) for rel, skill in skills),
+    )
+
+
+def test_minted_iris_are_stable_and_case_insensitive():
+    assert mint_iri(BASE, "skill", "CAD software") == mint_iri(BASE, "skill", "cad  software")
+    assert mint_iri(BASE, "skill", "CAD software").startswith(BASE + "skill/cad-software-")
+    assert mint_iri(BASE, "skill", "C++") != mint_iri(BASE, "skill", "C")
+
+
+def test_official_iri_from_one_page_holds_for_the_same_label_on_another():
+    """Regression: an HTML page linking a skill to ESCO and a text page naming it gave two nodes."""
+    official = "http://data.europa.eu/esco/skill/00000000-0000-0000-0000-000000000001"
+    a = _record("a", [(ESSENTIAL, Skill("quality standards", KNOWLEDGE))], location="a.txt")
+    b = _record("b", [(OPTIONAL, Skill("quality standards", KNOWLEDGE, iri=official))], location="b.html")
+    result = reconcile([a, b], base_iri=BASE)
+    iris = {link.skill.iri for record in result.occupations for link in record.skills}
+    assert iris == {official}
+
+
+def test_conflicting_description_keeps_the_first_and_notes_it():
+    a = _record("a", [(ESSENTIAL, Skill("x", SKILL, description="first"))], location="a.txt")
+    b = _record("b", [(ESSENTIAL, Skill("x", SKILL, description="second"))], location="b.txt")
+    result = reconcile([a, b], base_iri=BASE)
+    assert result.occupations[0].skills[0].skill.description == "first"
+    assert result.occupations[1].skills[0].skill.description is None
+    assert any("differs from an earlier page" in note for _, note in result.notes)
+
+
+def test_parent_occupation_from_the_build():
+    parent = _record("parent job", [], code="3114.1", location="p1.txt")
+    child = _record("child job", [], code="3114.1.5", location="p2.txt")
+    result = reconcile([parent, child], base_iri=BASE)
+    parent_iri = result.occupations[0].iri
+    assert result.ancestors[result.occupations[1].iri] == [parent_iri]
+    assert result.ancestors[parent_iri] == []
