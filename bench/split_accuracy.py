@@ -2,8 +2,9 @@
 
 Reads the corpus written by bench/corpus.py (bench/corpus/truth.jsonl plus the page files),
 extracts the run-together label lines from each DestinAI page itself, splits them in three
-modes and prints precision, recall, F1, the seconds spent splitting and how many wrong pieces
-were flagged low-confidence:
+modes and prints precision, recall, F1, the seconds spent splitting (wall clock and CPU) and
+how many wrong pieces were flagged low-confidence (below LOW_CONFIDENCE), and how many right
+ones were ("false alarms"):
 
     vocabulary  lexicon = every skill label of skills_en.derived.csv (source 'vocabulary')
     page        lexicon = the labels of the ESCO-layout pages of the same corpus (source 'page')
@@ -13,10 +14,19 @@ Label-level P/R/F1: per page, the multiset of predicted labels against the multi
 labels, summed over pages.
 
     python bench/split_accuracy.py [--corpus bench/corpus] [--esco ../shared/esco-v1.2.0]
-    python bench/split_accuracy.py --simulate 3039      # no corpus: glue random ESCO labels
+    python bench/split_accuracy.py --modes none --calibration --show 50
+    python bench/split_accuracy.py --page-share 0.5       # page mode with half the ESCO pages
+    python bench/split_accuracy.py --simulate 3039        # no corpus: glue random ESCO labels
 
-ESCO is (c) European Union; this benchmark uses the ESCO classification of the European
-Commission.
+Fitting the splitter's feature weights (development only; the result is pasted into
+esco_graph/splitting.py's _WEIGHTS). Fit on a corpus generated with ANOTHER seed than the one
+measured, so the measured corpus stays unseen:
+
+    python bench/corpus.py --esco ../shared/esco-v1.2.0 --out /tmp/corpus-seed1 --seed 1
+    python bench/split_accuracy.py --fit /tmp/corpus-seed1 --save-weights /tmp/w.json --modes none
+
+ESCO is (c) European Union, reused under Commission Decision 2011/833/EU: "This service uses
+the ESCO classification of the European Commission."
 """
 from __future__ import annotations
 
@@ -114,7 +124,7 @@ def load_corpus(corpus: Path):
                         path = ROOT / obj["path"]
                 pages.append(Page(str(obj["path"]), path.read_text(encoding="utf-8"), labels, links))
             elif obj.get("layout") == "esco":
-                page_labels.extend(labels)
+                page_labels.append(labels)
     return pages, page_labels
 
 
@@ -162,7 +172,7 @@ def simulate(vocab, n: int, seed: int):
                 groups.setdefault((rel, kind), []).append(lab)
         truth = [lab for key in sorted(groups) for lab in groups[key]]
         pages.append(Page(f"sim-{p}", render_destinai(f"occupation {p}", groups), truth))
-        page_labels.extend(truth)
+        page_labels.append(truth)
     return pages, page_labels
 
 
@@ -187,6 +197,7 @@ def measure(pages, lexicon, show: int = 0):
     tp = npred = ntrue = 0
     wrong = wrong_flagged = right_flagged = 0
     examples = []
+    scored = []  # (confidence, right)
     t0, c0 = time.perf_counter(), time.process_time()
     results = [split_page(p, lexicon) for p in pages]
     seconds = time.perf_counter() - t0
@@ -200,6 +211,7 @@ def measure(pages, lexicon, show: int = 0):
         ntrue += sum(truth.values())
         left = Counter(hit)
         for piece in pieces:
+            scored.append((piece.confidence, left[piece.label] > 0))
             if left[piece.label] > 0:
                 left[piece.label] -= 1
                 if piece.confidence < LOW_CONFIDENCE:
@@ -213,7 +225,7 @@ def measure(pages, lexicon, show: int = 0):
     p = tp / npred if npred else 0.0
     r = tp / ntrue if ntrue else 0.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return dict(precision=p, recall=r, f1=f1, seconds=seconds, cpu=cpu, wrong=wrong, wrong_flagged=wrong_flagged,
+    return dict(precision=p, recall=r, f1=f1, seconds=seconds, cpu=cpu, scored=scored, wrong=wrong, wrong_flagged=wrong_flagged,
                 right_flagged=right_flagged, pieces=npred, examples=examples)
 
 
@@ -253,6 +265,8 @@ def training_groups(pages):
 
 
 def _logsumexp(values):
+    if not values:
+        return -math.inf
     m = max(values)
     if m == -math.inf:
         return m
@@ -400,6 +414,8 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--rate", type=float, default=0.05)
     ap.add_argument("--batch", type=int, default=200)
+    ap.add_argument("--page-share", type=float, default=1.0, help="page mode: use the labels of only this share of the ESCO pages")
+    ap.add_argument("--calibration", action="store_true", help="how many wrong/right pieces fall below confidence thresholds")
     ap.add_argument("--show", type=int, default=0, help="print up to N wrong pieces per mode")
     args = ap.parse_args(argv)
 
@@ -428,6 +444,8 @@ def main(argv=None) -> int:
     if args.limit:
         pages = pages[: args.limit]
     print(f"{source}; {sum(len(p.truth) for p in pages)} labels")
+    if args.page_share < 1.0:
+        print(f"page mode: labels of {args.page_share:.0%} of the ESCO pages only")
 
     lexicons = {}
     for mode in args.modes.split(","):
@@ -437,7 +455,8 @@ def main(argv=None) -> int:
                 lex.add(label, "vocabulary", kind)
             lexicons[mode] = lex
         elif mode == "page":
-            lexicons[mode] = Lexicon(page_labels, source="page")
+            share = page_labels[: round(len(page_labels) * args.page_share)]
+            lexicons[mode] = Lexicon((label for labels in share for label in labels), source="page")
         elif mode == "none":
             lexicons[mode] = None
         else:
@@ -448,6 +467,12 @@ def main(argv=None) -> int:
         m = measure(pages, lex, args.show)
         print(f"{mode:<11} {m['precision']:9.5f} {m['recall']:8.5f} {m['f1']:8.5f} {m['seconds']:8.2f} {m['cpu']:7.2f} "
               f"{m['wrong']:6d} {m['wrong_flagged']:8d} {m['right_flagged']:12d}")
+        if args.calibration:
+            nwrong = sum(1 for _, ok in m["scored"] if not ok) or 1
+            for t in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99):
+                fw = sum(1 for c, ok in m["scored"] if c < t and not ok)
+                fr = sum(1 for c, ok in m["scored"] if c < t and ok)
+                print(f"    below {t:4.2f}: {fw / nwrong:6.1%} of wrong pieces, {fr} right pieces ({fr / len(m['scored']):.2%})")
         for name, piece, missing in m["examples"]:
             print(f"    {name}: {piece.label!r} conf={piece.confidence} {piece.method}  missing~{missing}")
     return 0

@@ -56,7 +56,7 @@ def measure(store, path: Path, n_queries: int, reload: bool, seed: int, bulk: bo
         again = store.load_file(path, bulk=bulk)
         out["reload_s"] = round(time.perf_counter() - t, 3)
         out["reload_failed"] = len(again.graphs_failed)
-    labels = [row[0] for row in store.query(LABELS).values()]
+    labels = sorted(row[0] for row in store.query(LABELS).values())
     out["occupations"] = len(labels)
     sample = random.Random(seed).sample(labels, min(n_queries, len(labels)))
     if sample:

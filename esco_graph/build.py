@@ -11,12 +11,12 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence, Union
+from typing import Callable, Iterable, Optional, Union
 
 from .errors import EscoGraphError, InputError, ValidationError
 from .model import Occupation, Source
 from .namespaces import DEFAULT_BASE_IRI
-from .pages import Page, expand_inputs, read_file, read_page
+from .pages import Page
 from .parsers import ParseContext, detect_layout, parse_text, parsers
 from .rdf import PageGraph, page_graphs, to_dataset, to_graph
 from .reconcile import Reconciliation, reconcile

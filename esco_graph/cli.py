@@ -13,7 +13,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import DataQualityError, EscoGraphError, InputError, OutputError, StoreError, ValidationError
+from .errors import EscoGraphError, OutputError, StoreError, ValidationError
 from .namespaces import DEFAULT_BASE_IRI
 
 EXIT_INPUT, EXIT_VALIDATION, EXIT_OUTPUT = 1, 3, 4

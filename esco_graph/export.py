@@ -131,6 +131,11 @@ class Rendered:
             self._nt = "".join([line + " .\n" for line in merged]).encode("utf-8")
         return self._nt
 
+    def page_ntriples(self) -> Iterator[tuple[str, bytes]]:
+        """(graph IRI, its triples as N-Triples) per page: what a store load takes, one graph at a time."""
+        for graph, lines in zip(self.graphs, self.page_lines()):
+            yield str(graph.iri), "".join([line + " .\n" for line in lines]).encode("utf-8")
+
     def nquads_chunks(self) -> Iterator[bytes]:
         """Every page's named graph as N-Quads, one chunk per page, pages in input order."""
         for graph, lines in zip(self.graphs, self.page_lines()):

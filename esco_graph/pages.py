@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import os
 import re
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, Union
+from typing import Union
 
 from .errors import InputError
 
@@ -205,31 +203,3 @@ def read_file(path: Union[str, Path], location: str | None = None) -> Page:
     except OSError as exc:
         raise InputError(location, exc.strerror or str(exc)) from None
     return page_from_bytes(data, location, iri=path.resolve().as_uri(), retrieved=iso_utc(stat.st_mtime))
-
-
-def read_stdin(stream=None) -> Page:
-    """Read one page from standard input ('-')."""
-    stream = stream or sys.stdin.buffer
-    data = stream.read(MAX_PAGE_BYTES + 1)
-    return page_from_bytes(data, "-", iri="urn:esco-graph:stdin", retrieved=None)
-
-
-def expand_inputs(inputs: Iterable[str]) -> Iterator[Union[str, InputError]]:
-    """The location of each page the inputs name (see esco_graph.inputs), or an InputError.
-
-    Kept for callers that want locations only; the build reads pages with
-    esco_graph.inputs.iter_pages, which also reads URLs and archive members in one pass.
-    """
-    from .inputs import iter_pages
-
-    for result in iter_pages(inputs):
-        yield result if isinstance(result, InputError) else result.location
-
-
-def read_page(location: str) -> Page:
-    """Read the one page at a location: a path, '-', a URL or 'archive.zip!member'."""
-    if location == "-":
-        return read_stdin()
-    from .inputs import read_one
-
-    return read_one(location)

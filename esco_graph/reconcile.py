@@ -12,7 +12,7 @@ import hashlib
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 from .errors import EscoGraphError
 from .model import Occupation, Skill, SkillLink

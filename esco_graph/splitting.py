@@ -21,14 +21,18 @@ each chunk, whether and where it is glued, using these signals in order of trust
    are) and the shape of ESCO labels (skills start with a verb, no label ends with ``and`` or
    ``micro``).
 
-The model is linear: a segmentation's score is the sum of feature weights of its pieces and
-cuts (:data:`_WEIGHTS`). The features are generic (word frequency, word shape, case change,
-a short hand-written list of English verbs and function words); their weights were tuned on
-synthetic pages by ``bench/split_accuracy.py --fit``. No ESCO label list or label statistic is
-embedded: without a lexicon the splitter knows only wordfreq and the word lists below.
+The model is log-linear: a segmentation's score is the sum of feature weights of its pieces
+and cuts (:data:`_WEIGHTS`), and each chunk's scores are its segmentations' log-probabilities
+up to a constant. The features are generic (word frequency and shape, case change, digits, a
+short hand-written list of English verbs, function words and affixes); their ~90 weights were
+fitted by ``bench/split_accuracy.py --fit`` on synthetic pages (a corpus generated with another
+seed than the one measured). No ESCO label, word list or per-word statistic is embedded:
+without a lexicon the splitter knows only wordfreq and the word lists below.
 
-Every piece carries a confidence in [0, 1] from the score margin of the decisions that fixed
-its boundaries; pieces below :data:`LOW_CONFIDENCE` should be reported as doubtful.
+Every piece carries a confidence in [0, 1]: without a lexicon, the model's probability that the
+decisions fixing its boundaries are right (given the declared count); with a lexicon, from the
+score margin over the best alternative segmentation. Pieces below :data:`LOW_CONFIDENCE` should
+be reported as doubtful.
 """
 from __future__ import annotations
 
@@ -39,8 +43,14 @@ from typing import Iterable, Optional, Sequence
 
 __all__ = ["LOW_CONFIDENCE", "Lexicon", "Piece", "split_run", "split_runs"]
 
-#: Pieces whose confidence is below this are reported to the user as doubtful.
-LOW_CONFIDENCE = 0.5
+#: Pieces whose confidence is below this are reported to the user as doubtful. The chunk
+#: model's confidences are roughly calibrated probabilities; on the benchmark corpus without a
+#: lexicon, 0.9 flags about 86% of the wrong pieces and 4% of the right ones.
+LOW_CONFIDENCE = 0.9
+
+#: Confidence cap for a cut at a position the word model would not consider, taken only to
+#: meet a declared count.
+_WIDE_CONFIDENCE = 0.3
 
 #: Lexicon sources, most trusted first.
 SOURCES = ("vocabulary", "page")
@@ -192,10 +202,14 @@ def _letters_shape(core: str) -> str:
 _WFEATS: dict[str, list] = {}
 
 
+_COMPOUND_FREQ = 10 ** (2.5 - 9)  # wordfreq frequency of Zipf 2.5
+
+
 def _backoff(lw: str) -> list:
     """Features of an unknown lower-case word that is a plural, a prefixed word or a compound
     of known words (electroencephalograms, micromechatronic, beamhouse)."""
     feats = []
+    freq = _freqs()
     if lw.endswith("s") and len(lw) > 4:
         z = _zipf(lw[:-1]) or (_zipf(lw[:-2]) if lw.endswith("es") else 0.0)
         if z > 0:
@@ -206,16 +220,19 @@ def _backoff(lw: str) -> list:
             if z > 0:
                 feats += [("w_unk_prefixed", 1.0), ("w_unk_prefixed_z", z)]
                 break
-    if len(lw) >= 7:
+    n = len(lw)
+    if n >= 7:
         best = 0.0
-        for k in range(3, len(lw) - 2):
-            za = _zipf(lw[:k])
-            if za >= 2.5:
-                zb = _zipf(lw[k:])
-                if zb >= 2.5 and min(za, zb) > best:
-                    best = min(za, zb)
+        thr = _COMPOUND_FREQ
+        get = freq.get
+        for k in range(3, n - 2):
+            fa = get(lw[:k], 0.0)
+            if fa >= thr:
+                fb = get(lw[k:], 0.0)
+                if fb >= thr and min(fa, fb) > best:
+                    best = min(fa, fb)
         if best:
-            feats += [("w_unk_compound", 1.0), ("w_unk_compound_z", best)]
+            feats += [("w_unk_compound", 1.0), ("w_unk_compound_z", math.log10(best) + 9.0)]
     return feats
 
 
@@ -331,8 +348,6 @@ def _cut_allowed(c: str, x: int) -> bool:
     p, n = c[x - 1], c[x]
     if not n.isalnum():
         return False
-    if p.isdigit() and n.isdigit():
-        return False
     return p.isalnum() or p in ")+#"
 
 
@@ -345,7 +360,7 @@ def _cut_feats(c: str, x: int) -> list:
     elif p in "+#":
         t = "sym"
     elif p.isdigit():
-        t = "dl" if n.islower() else "dU"
+        t = "dd" if n.isdigit() else "dl" if n.islower() else "dU"  # DB2|3D printing
     elif n.isdigit():
         t = "ld" if p.islower() else "Ud"
     elif p.islower() and n.isupper():
@@ -358,6 +373,8 @@ def _cut_feats(c: str, x: int) -> list:
             left = "acr"  # ...SQLite|X is rare; treat as acronym-led
         right = "word" if n2.islower() else "acr"
         t = "lU_%s_%s" % (left, right)
+        if left == "cap" and _spans_known(c, j - 1, x):
+            t += "_known"  # Black|Berry, Mongo|DB: the cut splits a known camel-case word
     elif p.isupper() and n.islower():
         if x >= 2 and c[x - 2].isupper():
             t = "Ul_acr"  # MOEM|precision
@@ -367,11 +384,41 @@ def _cut_feats(c: str, x: int) -> list:
             t = "Ul_word"  # JavaS|cript
     elif p.isupper() and n.isupper():
         t = "UU_word" if n2.islower() else "UU_acr"
+        if t == "UU_acr":
+            j = x - 1
+            while j > 0 and (c[j - 1].isupper() or c[j - 1].isdigit()):
+                j -= 1
+            if _spans_known(c, j, x):
+                t = "UU_acr_in"  # AB|AP: inside a known acronym
+            elif x - j >= 2 and _zipf(c[j:x].lower()) >= 1.5 and _prefix_known(c, x):
+                t = "UU_acr_kk"  # MATLAB|SQL: two known acronyms
     elif p.islower() and n.islower():
         t = "ll"
     else:
         t = "other"
     return [("cut", 1.0), ("cut_" + t, 1.0)]
+
+
+def _spans_known(c: str, j: int, x: int) -> bool:
+    """Is some word of at least 3 letters that starts at ``j`` and ends after ``x`` known?"""
+    for k in range(x + 1, min(len(c), j + 16) + 1):
+        w = c[j:k]
+        if not w.isalnum():
+            break
+        if k - j >= 3 and _zipf(w.lower()) >= 1.5:
+            return True
+    return False
+
+
+def _prefix_known(c: str, x: int) -> bool:
+    """Does ``c[x:]`` start with a known word of two or more letters and digits?"""
+    for k in range(x + 2, min(len(c), x + 16) + 1):
+        w = c[x:k]
+        if not w.isalnum():
+            break
+        if _zipf(w.lower()) >= 1.5:
+            return True
+    return False
 
 
 def _piece_feats(w: str, starts: bool, ends: bool, kind: Optional[str]) -> list:
@@ -385,30 +432,36 @@ def _piece_feats(w: str, starts: bool, ends: bool, kind: Optional[str]) -> list:
     return feats
 
 
-# Weights tuned by `bench/split_accuracy.py --fit` (averaged structured perceptron on synthetic
-# pages); log10-like units. Features not listed weigh 0.
+# Weights fitted by `bench/split_accuracy.py --fit` (each chunk's conditional log-likelihood of
+# its true segmentation, on a synthetic corpus generated with another seed than the measured
+# one), starting from hand-set values; natural-log units. Features not listed weigh 0.
 _WEIGHTS: dict[str, float] = {
-    "w_known": -9.0, "w_zipf": 1.0, "w_lowz": 0.0, "w_known_acr": 1.5, "w_known_mix": 0.0,
-    "w_known_digit": 0.0, "w_known_punct": 0.0,
-    "w_unk_low": -9.0, "w_unk_low_len": -2.5, "w_unk_low_long": -5.0,
-    "w_unk_cap": -8.5, "w_unk_cap_len": -1.5, "w_unk_cap_long": -3.0,
-    "w_unk_mix": -8.8, "w_unk_mix_len": -1.5, "w_unk_mix_long": -3.0,
-    "w_unk_acr": -6.0, "w_unk_acr_len": -1.5, "w_unk_acr_long": -3.0,
-    "w_unk_digit": -6.0, "w_unk_digit_len": -2.0, "w_unk_digit_long": -3.0,
-    "w_unk_plural": 5.0, "w_unk_plural_z": 0.8, "w_unk_prefixed": 4.0, "w_unk_prefixed_z": 0.5,
-    "w_unk_compound": 0.0, "w_unk_compound_z": 0.0,
-    "w_unk_punct": 0.0, "w_char_upper": -7.5, "w_char_digit": -9.0, "w_char_other": -12.0,
-    "w_junk": -20.0,
-    "S": 0.0, "S_func": -6.0, "S_short": -4.0, "S_suffix": -3.0,
-    "S_skill_verb": 1.5, "S_skill_verbish": 0.5, "S_skill_other": -1.5, "S_skill_cap": -3.0,
-    "S_skill_acr": -3.0, "S_skill_digit": -3.0, "S_any_verb": 0.5,
-    "E_func": -6.0, "E_prefix": -4.0, "E_short": -4.0, "E_plural": 0.3,
-    "single_skill": -4.0, "single_knowledge": -1.0, "single_any": -2.0,
-    "cut": -0.5, "cut_paren": 12.0, "cut_sym": 3.5,
-    "cut_lU_low_word": 3.5, "cut_lU_low_acr": 3.5, "cut_lU_cap_word": 1.0, "cut_lU_cap_acr": 2.0,
-    "cut_lU_acr_word": 1.0, "cut_lU_acr_acr": 1.0,
-    "cut_Ul_acr": 3.0, "cut_Ul_word": -6.0, "cut_Ul_lone": -4.0, "cut_UU_word": 3.0, "cut_UU_acr": -6.0,
-    "cut_dl": 2.0, "cut_ld": 0.5, "cut_dU": 0.0, "cut_Ud": -2.0, "cut_ll": 0.0,
+    "E_acr": 0.978, "E_adj": -0.648, "E_cap": 0.219, "E_digit": 0.479, "E_func": -6.001,
+    "E_ing": 0.857, "E_knowledge_verb": -0.093, "E_other": -0.577, "E_paren": -0.0,
+    "E_plural": 0.611, "E_prefix": -4.163, "E_short": -3.06, "E_skill_verb": 0.451,
+    "E_sym": 0.746, "S": 1.459, "S_any_verb": 0.5, "S_func": -6.011, "S_knowledge_acr": 0.411,
+    "S_knowledge_cap": 0.076, "S_knowledge_digit": 0.352, "S_knowledge_other": 0.265,
+    "S_knowledge_verb": 0.718, "S_knowledge_verbish": 0.175, "S_short": -3.976,
+    "S_skill_acr": -3.01, "S_skill_cap": -3.314, "S_skill_digit": -3.048,
+    "S_skill_other": -1.703, "S_skill_verb": 2.591, "S_skill_verbish": 0.153,
+    "S_suffix": -2.304, "cut": 0.959, "cut_UU_acr": -3.105, "cut_UU_acr_in": -5.574,
+    "cut_UU_acr_kk": -0.923, "cut_UU_word": 0.646, "cut_Ud": -2.276, "cut_Ul_acr": 3.116,
+    "cut_Ul_lone": -2.989, "cut_Ul_word": -3.702, "cut_dU": -0.146, "cut_dd": -4.979,
+    "cut_dl": 3.115, "cut_lU_acr_acr": 1.269, "cut_lU_acr_word": 1.223,
+    "cut_lU_cap_acr": -0.208, "cut_lU_cap_acr_known": -0.52, "cut_lU_cap_word": -0.454,
+    "cut_lU_cap_word_known": -2.216, "cut_lU_low_acr": 3.813, "cut_lU_low_word": 4.216,
+    "cut_ld": 1.648, "cut_ll": -1.065, "cut_paren": 12.0, "cut_sym": 4.285, "single_any": -2.0,
+    "single_knowledge": -1.585, "single_skill": -1.603, "w_char_digit": -9.02,
+    "w_char_other": -12.0, "w_char_upper": -6.817, "w_junk": -20.0, "w_known": -8.129,
+    "w_known_acr": 2.243, "w_known_digit": 0.357, "w_known_mix": 2.41, "w_known_punct": -0.631,
+    "w_lowz": -0.436, "w_unk_acr": -6.293, "w_unk_acr_len": -2.953, "w_unk_acr_long": -3.734,
+    "w_unk_cap": -8.575, "w_unk_cap_len": -3.492, "w_unk_cap_long": -4.045,
+    "w_unk_compound": 0.326, "w_unk_compound_z": -0.211, "w_unk_digit": -6.485,
+    "w_unk_digit_len": -5.247, "w_unk_digit_long": -3.511, "w_unk_low": -10.125,
+    "w_unk_low_len": -3.622, "w_unk_low_long": -5.137, "w_unk_mix": -7.242,
+    "w_unk_mix_len": -3.71, "w_unk_mix_long": -5.11, "w_unk_plural": 4.569,
+    "w_unk_plural_z": -0.475, "w_unk_prefixed": 3.8, "w_unk_prefixed_z": 0.248,
+    "w_unk_punct": 0.577, "w_zipf": 0.589,
 }
 
 _PIECE_CACHE: dict[tuple, float] = {}
@@ -420,11 +473,38 @@ def _dot(feats) -> float:
     return sum(w.get(name, 0.0) * value for name, value in feats)
 
 
+_PART_CACHE: dict[tuple, float] = {}
+
+
+def _part_score(part: str, w: str, kind: Optional[str]) -> float:
+    """The word ('w'), label-start ('s') or label-end ('e') part of a piece's score."""
+    key = (part, w, kind)
+    s = _PART_CACHE.get(key)
+    if s is None:
+        if part == "w":
+            s = _dot(_w_feats(w))
+        elif part == "s":
+            s = _dot(_s_feats(w, kind))
+        else:
+            s = _dot(_e_feats(w, kind))
+        if len(_PART_CACHE) > 2_000_000:
+            _PART_CACHE.clear()
+        _PART_CACHE[key] = s
+    return s
+
+
 def _piece_score(w: str, starts: bool, ends: bool, kind: Optional[str]) -> float:
+    """Score of ``w`` as one piece (the same as the dot product of _piece_feats)."""
     key = (w, starts, ends, kind)
     s = _PIECE_CACHE.get(key)
     if s is None:
-        s = _dot(_piece_feats(w, starts, ends, kind))
+        s = _part_score("w", w, None)
+        if starts:
+            s += _part_score("s", w, kind)
+        if ends:
+            s += _part_score("e", w, kind)
+        if starts and ends:
+            s += _WEIGHTS.get("single_" + _kind_key(kind), 0.0)
         if len(_PIECE_CACHE) > 2_000_000:
             _PIECE_CACHE.clear()
         _PIECE_CACHE[key] = s
@@ -432,7 +512,7 @@ def _piece_score(w: str, starts: bool, ends: bool, kind: Optional[str]) -> float
 
 
 def _cut_score(c: str, x: int) -> float:
-    key = (c[max(0, x - 24) : x], c[x : x + 2])
+    key = (c[max(0, x - 24) : x], c[x : x + 16])
     s = _CUT_CACHE.get(key)
     if s is None:
         s = _dot(_cut_feats(c, x))
@@ -447,6 +527,7 @@ def _set_weights(weights: dict[str, float]) -> None:
     _WEIGHTS.clear()
     _WEIGHTS.update(weights)
     _PIECE_CACHE.clear()
+    _PART_CACHE.clear()
     _CUT_CACHE.clear()
     _CHUNK_CACHE.clear()
     _WFEATS.clear()
@@ -631,15 +712,14 @@ _CHUNK_CACHE: dict[tuple, "_ChunkOptions"] = {}
 
 
 class _ChunkOptions:
-    """For one chunk: for each number of cuts, the best cut set and its score, the runner-up
-    score with the same number of cuts, and the log-sum-exp of all their scores (the chunk's
-    scores are log-probabilities up to a constant)."""
+    """For one chunk: for each number of cuts, the best cut set and its score, and the
+    log-sum-exp of the scores of all cut sets with that number (scores are log-probabilities
+    up to a constant)."""
 
-    __slots__ = ("best", "second", "logz", "candidates")
+    __slots__ = ("best", "logz", "candidates")
 
     def __init__(self):
         self.best: dict[int, tuple[float, tuple[int, ...]]] = {}
-        self.second: dict[int, float] = {}
         self.logz: dict[int, float] = {}
         self.candidates: list[int] = []
 
@@ -652,9 +732,25 @@ def _logaddexp(a: float, b: float) -> float:
     return a + math.log1p(math.exp(b - a))
 
 
+_MIDDLE: dict[str, bool] = {}
+
+
+def _two_words(c: str, cand: list, is_good) -> bool:
+    """Is ``c`` two known words glued, with no case change (the usual glued chunk)?"""
+    if any(not (c[x - 1].islower() and c[x].islower()) for x in cand):
+        return False
+    return any(is_good(c[:x]) and is_good(c[x:]) for x in cand)
+
+
 def _plausible_middle(w: str) -> bool:
     """Could ``w`` be a one-word label glued on both sides (R, Lisp, KDevelop, sexology)?"""
-    return _good_word(w) or len(w) >= 7 or _letters_shape(w) == "mix"
+    g = _MIDDLE.get(w)
+    if g is None:
+        g = len(w) >= 7 or _good_word(w) or _letters_shape(w) == "mix"
+        if len(_MIDDLE) > 1_000_000:
+            _MIDDLE.clear()
+        _MIDDLE[w] = g
+    return g
 
 
 def _multicut(c: str, cand: list, forced: list) -> bool:
@@ -676,8 +772,12 @@ _ATOMIC_ZIPF = 2.5
 _CAND_CACHE: dict[tuple, tuple] = {}
 
 
-def _chunk_candidates(c: str, depth: int) -> tuple[list[int], list[int]]:
-    """Positions where chunk ``c`` may be cut (worth scoring), and those where it must be."""
+def _chunk_candidates(c: str, depth: int, wide: bool = False) -> tuple[list[int], list[int]]:
+    """Positions where chunk ``c`` may be cut (worth scoring), and those where it must be.
+    ``wide``: every position where a boundary is allowed (when the declared count cannot be met
+    otherwise)."""
+    if wide:  # (an unclosed parenthesis before the chunk no longer blocks it either)
+        return _allowed_positions(c, 0)
     key = (c, depth)
     got = _CAND_CACHE.get(key)
     if got is None:
@@ -701,26 +801,45 @@ def _find_candidates(c: str, depth: int) -> tuple[list[int], list[int]]:
         return good(w)
 
     cand = []
-    for x in allowed:
-        p, n = c[x - 1], c[x]
-        if not (p.islower() and n.islower()) or is_good(c[:x]) or is_good(c[x:]):
-            cand.append(x)
-    if len(c) >= 18:
+    L = len(c)
+    if c.isalpha() and c.islower():
+        get = freq.get
+        for x in allowed:
+            if (x >= 3 and get(c[:x], 0.0) >= thr) or (L - x >= 3 and get(c[x:], 0.0) >= thr):
+                cand.append(x)
+    else:
+        for x in allowed:
+            p, n = c[x - 1], c[x]
+            if not (p.islower() and n.islower()) or is_good(c[:x]) or is_good(c[x:]):
+                cand.append(x)
+    if len(c) >= 18 and not _two_words(c, cand, is_good):
         # long chunks may hold several one-word labels: also cut where a word starts or ends
         # next to a candidate (administrationtheology|surgerymaxillofacial)
         have = set(cand)
+        rest = [x for x in allowed if x not in have]
         more = set()
+        lower = c.isalpha() and c.islower()
+        get = freq.get
         for a in [0] + cand:
-            for x in allowed:
-                if a + 1 < x <= a + 16 and x not in have and is_good(c[a:x]):
-                    more.add(x)
-        for b in cand + [len(c)]:
-            for x in allowed:
-                if b - 16 <= x < b - 1 and x not in have and is_good(c[x:b]):
-                    more.add(x)
+            for x in rest:
+                if a + 3 <= x <= a + 16 and x not in more:
+                    w = c[a:x]
+                    if (get(w, 0.0) >= thr) if lower else is_good(w):
+                        more.add(x)
+        for b in cand + [L]:
+            for x in rest:
+                if b - 16 <= x <= b - 3 and x not in more:
+                    w = c[x:b]
+                    if (get(w, 0.0) >= thr) if lower else is_good(w):
+                        more.add(x)
         cand = sorted(have | more)
     if len(cand) > _MAX_CANDIDATES:
-        cand.sort(key=lambda x: -(_cut_score(c, x) + _piece_score(c[:x], False, True, None) + _piece_score(c[x:], True, False, None)))
+        # keep case changes, then the cuts with the most frequent words on both sides
+        def rank(x: int) -> float:
+            strong = not (c[x - 1].islower() and c[x].islower())
+            return (10.0 if strong else 0.0) + _zipf(c[:x].lower()) + _zipf(c[x:].lower())
+
+        cand.sort(key=rank, reverse=True)
         cand = cand[:_MAX_CANDIDATES]
     for x in forced:
         if x not in cand:
@@ -729,13 +848,13 @@ def _find_candidates(c: str, depth: int) -> tuple[list[int], list[int]]:
     return cand, forced
 
 
-def _chunk_options(c: str, kind: Optional[str], first: bool, last: bool, depth: int) -> _ChunkOptions:
-    key = (c, kind, first, last, depth)
+def _chunk_options(c: str, kind: Optional[str], first: bool, last: bool, depth: int, wide: bool = False) -> _ChunkOptions:
+    key = (c, kind, first, last, depth, wide)
     opts = _CHUNK_CACHE.get(key)
     if opts is not None:
         return opts
     opts = _ChunkOptions()
-    cand, forced = _chunk_candidates(c, depth)
+    cand, forced = _chunk_candidates(c, depth, wide)
     opts.candidates = cand
     if not cand:
         score = _piece_score(c, first, last, kind)
@@ -744,7 +863,7 @@ def _chunk_options(c: str, kind: Optional[str], first: bool, last: bool, depth: 
         _CHUNK_CACHE[key] = opts
         return opts
     L = len(c)
-    if not _multicut(c, cand, forced):
+    if not wide and not _multicut(c, cand, forced):
         # at most one cut: the whole chunk, or two words
         whole = _piece_score(c, first, last, kind)
         opts.best[0] = (whole, ())
@@ -799,12 +918,12 @@ def _chunk_options(c: str, kind: Optional[str], first: bool, last: bool, depth: 
     return opts
 
 
-def _chunk_items(runs: list[_Run]):
+def _chunk_items(runs: list[_Run], wide: bool = False):
     items = []
     for r, run in enumerate(runs):
         n = len(run.chunks)
         for i, c in enumerate(run.chunks):
-            items.append(_chunk_options(c, run.kind, i == 0, i == n - 1, run.depth0[i]))
+            items.append(_chunk_options(c, run.kind, i == 0, i == n - 1, run.depth0[i], wide))
     return items
 
 
@@ -942,13 +1061,10 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-#: log10-like score margin -> confidence (logistic); tuned with the benchmark.
-_CONF_SCALE = 1.0
-_CONF_SHIFT = 0.0
-
-
 def _conf(margin: float) -> float:
-    return _sigmoid(_CONF_SCALE * margin - _CONF_SHIFT)
+    """Score margin (natural-log units) of the best path over the best alternative -> the
+    probability of the best path among the two."""
+    return _sigmoid(margin)
 
 
 def _case_cut(c: str, x: int) -> bool:
@@ -960,8 +1076,18 @@ def _solve_chunks(runs: list[_Run], target_cuts: Optional[int]) -> list[list[Pie
     """The chunk model over all chunks of ``runs`` with an optional total number of cuts."""
     items = _chunk_items(runs)
     choice, base = _choose_chunk_counts(items, target_cuts)
+    usual = None
+    if target_cuts is not None and sum(choice) != target_cuts:
+        # the count is out of the usual candidates' reach: consider every allowed position
+        usual = [set(o.candidates) for o in items]
+        items = _chunk_items(runs, wide=True)
+        choice, base = _choose_chunk_counts(items, target_cuts)
     constrained = target_cuts is not None and sum(choice) == target_cuts
     conf = _chunk_confidences(items, choice, constrained)
+    if usual is not None:  # cuts the word model would not even consider: doubtful
+        for t, o in enumerate(items):
+            if any(x not in usual[t] for x in o.best[choice[t]][1]):
+                conf[t] = min(conf[t], _WIDE_CONFIDENCE)
     out: list[list[Piece]] = []
     pos = 0
     for run in runs:
@@ -1000,7 +1126,9 @@ def _solve_chunks(runs: list[_Run], target_cuts: Optional[int]) -> list[list[Pie
 _LEX_BONUS = {"vocabulary": 1.5, "page": 1.0}  # per character of a lexicon label
 _EXACT_CASE = 0.3
 _TYPE_MISMATCH = -1.0
-_WINDOW = 16  # an unknown label spans at most this many chunks
+_WINDOW = 14  # an unknown label spans at most this many chunks
+_BAND = 4  # label counts considered around the best segmentation's, per run
+_NODES_PER_CHUNK = 4  # word-model cut candidates per chunk in the span model
 
 
 class _Graph:
@@ -1009,22 +1137,49 @@ class _Graph:
     A node is (chunk index, offset in the chunk): START = (0, 0), END = (last, len(last chunk)),
     the others are cut positions strictly inside a chunk."""
 
-    def __init__(self, run: _Run, lexicon: Lexicon, unknown: bool):
+    def __init__(self, run: _Run, lexicon: Lexicon, unknown: bool, wide: bool = False):
         self.run = run
         self.lexicon = lexicon
         self.unknown = unknown
+        self.wide = wide
         chunks = run.chunks
-        self.allowed: list[set[int]] = []
+        self._allowed: dict[int, set[int]] = {}
         self.forced: list[set[int]] = []
         self.cand: list[list[int]] = []
         for i, c in enumerate(chunks):
-            allowed, forced = _allowed_positions(c, run.depth0[i])
-            self.allowed.append(set(allowed))
-            self.forced.append(set(forced))
-            self.cand.append(_chunk_candidates(c, run.depth0[i])[0] if unknown else sorted(forced))
-        self.mid = [0.0]  # prefix sums of whole-chunk scores (chunks inside a label)
-        for c in chunks:
-            self.mid.append(self.mid[-1] + _piece_score(c, False, False, run.kind))
+            forced = set(_allowed_positions(c, run.depth0[i])[1]) if ")" in c else set()
+            self.forced.append(forced)
+            if not unknown:
+                self.cand.append(sorted(forced))
+                continue
+            cand = _chunk_candidates(c, run.depth0[i], wide)[0]
+            if not wide and len(cand) > _NODES_PER_CHUNK:
+                first, last = i == 0, i == len(chunks) - 1
+                kind = run.kind
+
+                def one_cut(x: int) -> float:
+                    return _piece_score(c[:x], first, True, kind) + _piece_score(c[x:], True, last, kind) + _cut_score(c, x)
+
+                cand = sorted(set(sorted(cand, key=one_cut, reverse=True)[:_NODES_PER_CHUNK]) | forced)
+            self.cand.append(cand)
+        self._mid: Optional[list[float]] = None
+
+    def allowed(self, i: int) -> set[int]:
+        got = self._allowed.get(i)
+        if got is None:
+            depth = 0 if self.wide else self.run.depth0[i]
+            got = self._allowed[i] = set(_allowed_positions(self.run.chunks[i], depth)[0])
+        return got
+
+    @property
+    def mid(self) -> list[float]:
+        """Prefix sums of whole-chunk scores (chunks inside a label)."""
+        if self._mid is None:
+            self._mid = [0.0]
+            kind = self.run.kind
+            for c in self.run.chunks:
+                self._mid.append(self._mid[-1] + _piece_score(c, False, False, kind))
+        return self._mid
 
     def lexicon_edges(self, node):
         """Lexicon labels starting at ``node``: [(end node, key)]."""
@@ -1036,14 +1191,16 @@ class _Graph:
         lc = c.lower()
         last = i == n - 1
         out = []
-        if lex._singles:
-            for y in range(x + 1, len(c) + 1):
-                if y == len(c):
-                    if not last:
-                        break
-                elif y not in self.allowed[i]:
-                    continue
-                if lc[x:y] in lex._singles:
+        singles = lex._singles
+        if singles:
+            lcn = len(c)
+            for y in range(x + 1, lcn + 1):
+                if lc[x:y] in singles:
+                    if y == lcn:
+                        if not last:
+                            continue
+                    elif y not in self.allowed(i):
+                        continue
                     out.append(((i, y), lc[x:y]))
         if last:
             return out
@@ -1054,14 +1211,18 @@ class _Graph:
             if lasts:
                 cj = chunks[j]
                 lcj = cj.lower()
-                for y in range(1, len(cj) + 1):
-                    if y == len(cj):
+                lj = len(cj)
+                if len(lasts) < lj:
+                    ys = sorted(len(w) for w in lasts if lcj.startswith(w))
+                else:
+                    ys = [y for y in range(1, lj + 1) if lcj[:y] in lasts]
+                for y in ys:
+                    if y == lj:
                         if j != n - 1:
-                            break
-                    elif y not in self.allowed[j]:
+                            continue
+                    elif y not in self.allowed(j):
                         continue
-                    if lcj[:y] in lasts:
-                        out.append(((j, y), " ".join(head) + " " + lcj[:y]))
+                    out.append(((j, y), " ".join(head) + " " + lcj[:y]))
             head = head + (chunks[j].lower(),)
             j += 1
         return out
@@ -1100,6 +1261,8 @@ class _Graph:
         kind = self.run.kind
         if kind and entry.skill_types and kind not in entry.skill_types:
             s += _TYPE_MISMATCH
+        if not self.unknown:
+            return s  # a pure tiling: alternatives differ in their cuts' scores only
         return s + self.word_span(u, v)
 
     def _forced_ok(self, u, v) -> bool:
@@ -1157,29 +1320,45 @@ class _Graph:
 
 
 class _SpanSolution:
-    """Best paths from START to END through the label graph, by number of labels."""
+    """Best paths from START to END through the label graph: the best one whatever its number
+    of labels, and the best one for each number of labels within ``band`` of the best one's
+    (all numbers when ``band`` is None)."""
 
-    def __init__(self, graph: _Graph, kmax: int):
+    def __init__(self, graph: _Graph, kmax: int, band: Optional[int]):
         self.graph = graph
         order, edges, start, end = graph.build()
         self.order, self.edges, self.start, self.end = order, edges, start, end
-        self.kmax = kmax
+        # any number of labels: best score (and its label count) of a path to each node
+        fbest: dict = {start: (0.0, 0)}
+        for u in order:
+            bu = fbest.get(u)
+            if bu is None or u == end:
+                continue
+            for v, s, _ in edges.get(u, ()):
+                t = bu[0] + s
+                cur = fbest.get(v)
+                if cur is None or t > cur[0]:
+                    fbest[v] = (t, bu[1] + 1)
+        self.fbest = fbest
+        # by number of labels, near the best path's count at each node
         f: dict = {start: {0: (0.0, None, None)}}
         for u in order:
             fu = f.get(u)
             if not fu or u == end:
                 continue
             for v, s, src in edges.get(u, ()):
+                center = fbest[v][1]
                 fv = f.get(v)
                 if fv is None:
                     fv = f[v] = {}
                 for k, (sc, _, _) in fu.items():
-                    if k >= kmax:
+                    k2 = k + 1
+                    if k2 > kmax or (band is not None and abs(k2 - center) > band):
                         continue
                     t = sc + s
-                    cur = fv.get(k + 1)
+                    cur = fv.get(k2)
                     if cur is None or t > cur[0]:
-                        fv[k + 1] = (t, u, src)
+                        fv[k2] = (t, u, src)
         self.f = f
         self.profile = {k: v[0] for k, v in f.get(end, {}).items()}
 
@@ -1194,77 +1373,57 @@ class _SpanSolution:
         out.reverse()
         return out
 
-    def _backward(self):
-        g: dict = {self.end: {0: 0.0}}
-        for u in reversed(self.order):
-            if u == self.end:
-                continue
-            gu: dict = {}
-            for v, s, _ in self.edges.get(u, ()):
-                gv = g.get(v)
-                if gv:
-                    for k, sc in gv.items():
-                        if k < self.kmax and sc + s > gu.get(k + 1, -math.inf):
-                            gu[k + 1] = sc + s
-            if gu:
-                g[u] = gu
-        return g
-
-    def pieces(self, k: int, unconstrained: bool) -> list[Piece]:
-        """The pieces of the best k-label path, with confidences from k-label alternatives
-        (any number of labels when ``unconstrained``)."""
+    def pieces(self, k: int) -> list[Piece]:
+        """The pieces of the best k-label path; each piece's confidence comes from how much
+        worse the best path (any number of labels) is that does not share its boundaries."""
         run = self.graph.run
         path = self.path(k)
-        f, g = self.f, self._backward()
-        order = self.order
-        index = {v: i for i, v in enumerate(order)}
         total = self.profile[k]
-        on_path = {self.start, self.end} | {v for _, v, _ in path}
-
-        def ok(a: int, b: int) -> bool:
-            return (a + b <= self.kmax) if unconstrained else (a + b == k)
-
-        def best_through(w) -> float:
-            best = -math.inf
-            gw = g.get(w, {})
-            for a, (sc, _, _) in f.get(w, {}).items():
-                for b, sc2 in gw.items():
-                    if ok(a, b) and sc + sc2 > best:
-                        best = sc + sc2
-            return best
-
-        if unconstrained:
-            total = max(self.profile.values())
-        off = {w: total - best_through(w) for w in order if w not in on_path}
-        avoid: dict = {}
-        for u in order:
-            fu = f.get(u)
-            if not fu:
+        order, edges = self.order, self.edges
+        fbest = self.fbest
+        gbest: dict = {self.end: 0.0}
+        for u in reversed(order):
+            if u == self.end:
                 continue
-            iu = index[u]
-            for v, s, _ in self.edges.get(u, ()):
-                iv = index[v]
-                if iv - iu < 2:
+            best = -math.inf
+            for v, s, _ in edges.get(u, ()):
+                gv = gbest.get(v)
+                if gv is not None and s + gv > best:
+                    best = s + gv
+            if best > -math.inf:
+                gbest[u] = best
+        index = {v: i for i, v in enumerate(order)}
+        on_path = sorted(index[v] for _, v, _ in path if v != self.end)
+        avoid: dict = {}  # best path jumping over an on-path node
+        if on_path:
+            import bisect
+
+            for u in order:
+                fu = fbest.get(u)
+                if fu is None:
                     continue
-                gv = g.get(v)
-                if not gv:
-                    continue
-                best = -math.inf
-                for a, (sc, _, _) in fu.items():
-                    for b, sc2 in gv.items():
-                        if ok(a + 1, b) and sc + s + sc2 > best:
-                            best = sc + s + sc2
-                if best == -math.inf:
-                    continue
-                for w in order[iu + 1 : iv]:
-                    if w in on_path and best > avoid.get(w, -math.inf):
-                        avoid[w] = best
+                iu = index[u]
+                for v, s, _ in edges.get(u, ()):
+                    gv = gbest.get(v)
+                    if gv is None:
+                        continue
+                    iv = index[v]
+                    lo = bisect.bisect_right(on_path, iu)
+                    hi = bisect.bisect_left(on_path, iv)
+                    if lo < hi:
+                        t = fu[0] + s + gv
+                        for w in on_path[lo:hi]:
+                            if t > avoid.get(w, -math.inf):
+                                avoid[w] = t
         out = []
         for u, v, src in path:
             a = run.starts[u[0]] + u[1]
             b = run.starts[v[0]] + v[1]
-            margins = [total - avoid.get(w, -math.inf) for w in (u, v) if w not in (self.start, self.end)]
-            margins += [off[w] for w in order[index[u] + 1 : index[v]] if w in off]
+            margins = [total - avoid.get(index[w], -math.inf) for w in (u, v) if w not in (self.start, self.end)]
+            for w in order[index[u] + 1 : index[v]]:
+                fw, gw = fbest.get(w), gbest.get(w)
+                if fw is not None and gw is not None:
+                    margins.append(total - (fw[0] + gw))
             conf = _conf(min(margins, default=40.0))
             if src is not None:
                 method = src
@@ -1303,9 +1462,11 @@ def _solve_spans(runs: list[_Run], lexicon: Lexicon, expected: Optional[int]) ->
     """Lexicon tiling first; runs the lexicon cannot tile (or not to the declared count) get
     unknown-label edges from the word model as well."""
 
-    def solve(run: _Run, unknown: bool) -> _SpanSolution:
-        cap = expected if expected is not None else 4 * len(run.chunks) + 4
-        return _SpanSolution(_Graph(run, lexicon, unknown), cap)
+    def solve(run: _Run, unknown: bool, wide: bool = False) -> _SpanSolution:
+        cap = 4 * len(run.text) + 4
+        # a lexicon tiling has few edges: every label count; with unknown labels, counts near
+        # the best segmentation's only
+        return _SpanSolution(_Graph(run, lexicon, unknown, wide), cap, _BAND if unknown else None)
 
     sols = []
     for run in runs:
@@ -1317,10 +1478,12 @@ def _solve_spans(runs: list[_Run], lexicon: Lexicon, expected: Optional[int]) ->
     if ks is None:
         sols = [s if s.graph.unknown else solve(r, unknown=True) for s, r in zip(sols, runs)]
         ks = _choose_counts([s.profile for s in sols], expected)
-    unconstrained = ks is None or expected is None
+    if ks is None and expected is not None:
+        sols = [solve(r, unknown=True, wide=True) for r in runs]
+        ks = _choose_counts([s.profile for s in sols], expected)
     if ks is None:  # the declared count is out of reach: the best segmentation, reported
         ks = _choose_counts([s.profile for s in sols], None)
-    return [s.pieces(k, unconstrained) for s, k in zip(sols, ks)]
+    return [s.pieces(k) for s, k in zip(sols, ks)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1372,38 +1535,3 @@ def split_run(
 ) -> list[Piece]:
     """Split one run; ``expected`` is the number of labels it holds, when known."""
     return split_runs([(run, skill_type)], lexicon=lexicon, expected_total=expected)[0]
-
-
-# --------------------------------------------------------------------------------------------
-# For the benchmark's weight fitting (bench/split_accuracy.py --fit): features of a chunk's
-# segmentation, and the chunk model's decisions.
-
-
-def _segmentation_features(c: str, kind: Optional[str], first: bool, last: bool, cuts) -> dict:
-    feats: dict[str, float] = {}
-    bounds = [0] + list(cuts) + [len(c)]
-    for k in range(len(bounds) - 1):
-        w = c[bounds[k] : bounds[k + 1]]
-        for name, value in _piece_feats(w, k > 0 or first, k < len(bounds) - 2 or last, kind):
-            feats[name] = feats.get(name, 0.0) + value
-    for x in cuts:
-        for name, value in _cut_feats(c, x):
-            feats[name] = feats.get(name, 0.0) + value
-    return feats
-
-
-def _chunk_decisions(runs: Sequence[tuple[str, Optional[str]]], expected_total: Optional[int]):
-    """[(run index, chunk, kind, first, last, chosen cuts)] of the chunk model (no lexicon)."""
-    parsed = [_Run(text, _skill_type(kind)) for text, kind in runs]
-    live = [(r, run) for r, run in enumerate(parsed) if run.chunks]
-    target = None if expected_total is None else max(0, expected_total - len(live))
-    items = _chunk_items([run for _, run in live])
-    choice, _ = _choose_chunk_counts(items, target)
-    out = []
-    it = 0
-    for r, run in live:
-        n = len(run.chunks)
-        for i, c in enumerate(run.chunks):
-            out.append((r, i, c, run.kind, i == 0, i == n - 1, items[it].best[choice[it]][1], items[it].candidates))
-            it += 1
-    return out

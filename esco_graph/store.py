@@ -13,8 +13,10 @@ Semantics, the same on every store:
 
 * **Named graphs are replaced, never merged.** Loading a file (or ``load_graphs``) replaces each
   named graph it carries, whole: re-loading a page leaves the store as it was, and a changed page
-  replaces only its own graph. On a remote store that is one SPARQL 1.1 Graph Store Protocol
-  ``PUT`` per graph (the body streamed from a temporary N-Triples file).
+  replaces only its own graph. A file is parsed once to check it (a syntax error changes nothing),
+  then streamed graph by graph: one transaction per graph on the embedded store, one SPARQL 1.1
+  Graph Store Protocol ``PUT`` per graph on a remote store; only one graph is in memory at a time
+  (a graph of more than :data:`CHUNK_TRIPLES` triples goes in several parts).
 * **Default-graph triples are added** (set semantics: the same triple twice is one triple), because
   the default graph is shared by everything loaded; to make a Turtle file's triples replaceable,
   load it into a named graph (``load_file(path, graph=IRI)``, ``esco-graph load --graph IRI``).
@@ -49,7 +51,6 @@ import json
 import netrc
 import os
 import re
-import shutil
 import socket
 import sys
 import tempfile
@@ -60,11 +61,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO, Union
+from typing import Any, BinaryIO, Union
 
 import pyoxigraph as ox
 
-from .errors import EscoGraphError, InputError, OutputError, StoreError
+from .errors import InputError, OutputError, StoreError
 from .namespaces import PREFIXES
 
 __all__ = [

@@ -509,3 +509,28 @@ def test_auto_detection_falls_back_to_generic_and_loads_by_update(no_credentials
 def test_load_report_summary():
     r = LoadReport(graphs_loaded=["a"], graphs_failed=[("b", "x")], triples=3)
     assert r.summary() == "1 graph loaded (3 triples), 1 graph not loaded" and not r.ok
+
+
+def test_bulk_load_gives_the_same_store(tmp_path):
+    with open_store(tmp_path / "a") as a:
+        a.load_file(FIXTURE)
+        expected = store_quads(a)
+    r = run("load", FIXTURE, "--store", tmp_path / "b", "--bulk")
+    assert r.exit_code == 0, r.output
+    r = run("load", FIXTURE, "--store", tmp_path / "b", "--bulk")
+    assert r.exit_code == 0, r.output
+    with open_store(tmp_path / "b") as b:
+        assert store_quads(b) == expected
+    r = run("load", FIXTURE, "--endpoint", "http://127.0.0.1:9", "--store-type", "oxigraph", "--bulk")
+    assert r.exit_code == 2 and "--bulk is for the embedded store" in r.stderr
+
+
+def test_an_unreadable_file_does_not_stop_the_others(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<http://example.org/a> <http://example.org/p> .\n")
+    r = run("load", bad, FIXTURE, "--store", tmp_path / "kg")
+    assert r.exit_code == 1
+    assert "3 graphs loaded (154 triples), 1 file not readable" in r.stderr
+    assert f"{bad}: not valid Turtle" in r.stderr
+    with open_store(tmp_path / "kg") as kg:
+        assert graph_counts(kg) == {G_MIC: 79, G_MED: 71}

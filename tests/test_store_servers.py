@@ -9,7 +9,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 import rdflib
 from click.testing import CliRunner
@@ -295,3 +294,12 @@ def test_auto_detects_the_server(oxigraph, virtuoso):
         assert store.query("ASK { }").boolean is True
         assert store.kind == kind
         store.close()
+
+
+def test_update(where):
+    kind, args, opener = where
+    with opener() as store:
+        store.update('INSERT DATA { GRAPH <http://example.org/g/update> { <http://example.org/a> skos:prefLabel "u"@en } }')
+        assert store.query("ASK { GRAPH <http://example.org/g/update> { ?s skos:prefLabel \"u\"@en } }").boolean
+        store.update("DROP SILENT GRAPH <http://example.org/g/update>")
+        assert not store.query("ASK { GRAPH <http://example.org/g/update> { ?s ?p ?o } }").boolean
