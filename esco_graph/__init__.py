@@ -42,6 +42,7 @@ _API = {
     "reconcile": "reconcile",
     "validate": "shacl",
     "Vocabulary": "vocabulary",
+    "open_store": "store",
 }
 
 __all__ = sorted(_API) + ["__version__"]

@@ -17,7 +17,7 @@ from .errors import EscoGraphError, InputError, ValidationError
 from .model import Occupation, Source
 from .namespaces import DEFAULT_BASE_IRI
 from .pages import Page
-from .parsers import ParseContext, detect_layout, parse_text, parsers
+from .parsers import ParseContext, detect_layout, page_lines, parse_text, parsers
 from .rdf import PageGraph, page_graphs, to_dataset, to_graph
 from .reconcile import Reconciliation, reconcile
 from .splitting import Lexicon
@@ -120,11 +120,12 @@ def parse_pages(
         page = item
         try:
             text = page_text(page)
-            layout = detect_layout(text, page.location)
+            lines = page_lines(text)
+            layout = detect_layout(lines, page.location)
             if layout in lexicon_layouts:
                 deferred.append((index, page, text, layout))
                 continue
-            record = parse_text(text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout)
+            record = parse_text(text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout, lines=lines)
             record = page_links(page, record)
         except InputError as error:
             fail(error)
@@ -172,6 +173,9 @@ def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
     if jobs <= 1 or len(deferred) < 64 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_parse_deferred_one, deferred)
         return
+    from .splitting import prepare
+
+    prepare()
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         yield from pool.imap(_parse_deferred_one, deferred, chunksize=32)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 
 import click
 
@@ -172,9 +173,13 @@ def cli():
 @shapes_option
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the build report (failures, low-confidence splits, unmatched labels) as JSON.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for parsing (0: every core).")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False), help="Also load every page's named graph into this embedded store (created on first use).")
+@click.option("--endpoint", metavar="URL", help="Also load every page's named graph into this SPARQL 1.1 store (Graph Store Protocol).")
+@click.option("--store-type", type=click.Choice(["auto", "oxigraph", "fuseki", "graphdb", "virtuoso", "generic"]), default="auto", show_default=True, help="Which server --endpoint is.")
 @quiet_option
 @library_errors
-def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going, validate, shapes_paths, report_path, jobs, quiet):
+def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going, validate, shapes_paths, report_path, jobs,
+          store_dir, endpoint, store_type, quiet):
     """Build the graph from pages and write it.
 
     INPUTS are page files (text or HTML), folders, globs ('pages/*.html'), '-' for stdin,
@@ -185,15 +190,20 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
     output untouched.
     """
     from .build import build_graph
-    from .export import check_output_path, write_all, writer_for_path
+    from .export import Rendered, check_output_path, write_all, writer_for_path
 
-    if not outputs:
-        raise click.UsageError("give at least one -o OUTPUT")
+    if not outputs and store_dir is None and endpoint is None:
+        raise click.UsageError("give at least one -o OUTPUT, or --store DIR / --endpoint URL")
     for path in outputs:
         writer_for_path(path, fmt)
         check_output_path(path)
     if report_path:
         check_output_path(report_path)
+    store = None
+    if store_dir is not None or endpoint is not None:  # a store that is down fails before any work
+        from .cli_store import open_store_from_options
+
+        store = open_store_from_options(store_dir=store_dir, endpoint=endpoint, store_type=store_type)
     vocabulary = _load_vocabulary(vocabulary_paths)
     progress = _Progress(not quiet)
     try:
@@ -203,7 +213,17 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
         )
     finally:
         progress.done()
-    write_all(result.graphs, outputs, fmt, timings=result.timings)
+    rendered = Rendered(result.graphs)
+    write_all(rendered, outputs, fmt, timings=result.timings)
+    if store is not None:
+        with store:
+            started = time.perf_counter()
+            loaded = store.load_graphs(rendered.page_ntriples())
+            result.timings["load " + store.location] = time.perf_counter() - started
+        if not loaded.ok:
+            raise CommandError(loaded.summary(), EXIT_OUTPUT)
+        if not quiet:
+            click.echo(loaded.summary(), err=True)
     summary = result.summary()
     if report_path:
         from .export import atomic_output

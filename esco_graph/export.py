@@ -441,7 +441,7 @@ def write(graphs: Sequence[PageGraph], destination: str, format: Optional[str] =
 
 
 def write_all(
-    graphs: Sequence[PageGraph], destinations: Sequence[str], format: Optional[str] = None,
+    graphs: "Sequence[PageGraph] | Rendered", destinations: Sequence[str], format: Optional[str] = None,
     timings: Optional[dict[str, float]] = None,
 ) -> list[Writer]:
     """Write one build to several outputs, rendering the terms once; every output is checked before any is written.
@@ -450,7 +450,7 @@ def write_all(
     chosen = [writer_for_path(destination, format) for destination in destinations]
     for destination in destinations:
         check_output_path(destination)
-    rendered = Rendered(graphs)
+    rendered = graphs if isinstance(graphs, Rendered) else Rendered(graphs)
     for writer, destination in zip(chosen, destinations):
         started = time.perf_counter()
         with atomic_output(destination) as stream:

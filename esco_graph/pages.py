@@ -82,7 +82,8 @@ def decode(data: bytes, location: str) -> str:
         raise InputError(location, "the file is empty (white space only)")
     # U+FFFE / U+FFFF are noncharacters (a byte-swapped BOM, or a 0xFFFF sentinel) that common RDF
     # parsers (raptor) refuse in a literal: they become U+FFFD like any other undecodable input.
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_NONCHARACTERS)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.translate(_NONCHARACTERS) if "\ufffe" in text or "\uffff" in text else text
 
 
 _NONCHARACTERS = {0xFFFE: 0xFFFD, 0xFFFF: 0xFFFD}

@@ -66,12 +66,15 @@ def reconcile(
     resolved: dict[Skill, tuple[Skill, tuple[str, ...]]] = {}  # a page's skill -> (with IRI, notes); skills recur across pages
     known_iris = _known_iris(records)  # official IRIs some page gives (an ESCO link in HTML) hold for every page
 
+    occupations: dict[str, Occupation] = {}  # IRI -> the first page's facts
+
     for record in records:
         record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris)
+        notes = list(record.notes)
+        record = _merge_occupation(record, occupations, notes)
         if record.esco_code and record.esco_code not in code_to_iri:
             code_to_iri[record.esco_code] = record.iri
         links = []
-        notes = list(record.notes)
         for link in record.skills:
             done = resolved.get(link.skill)
             if done is None:
@@ -130,7 +133,8 @@ def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, k
             unmatched[("occupation", record.label)] = None
     iri = record.iri or (concept.iri if concept is not None else None) or mint_iri(base_iri, "occupation", record.label)
     changes = {"iri": iri}
-    if concept is not None:
+    if concept is not None and record.iri in (None, concept.iri):
+        changes.update(_official_label(record.label, concept.label, record.alt_labels))
         if not record.esco_code and concept.code:
             changes["esco_code"] = concept.code
         if not record.isco_code and concept.isco_code:
@@ -151,6 +155,10 @@ def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes
     changes = {}
     if concept is not None:
         changes["iri"] = skill.iri or concept.iri
+        if changes["iri"] == concept.iri and skill.label != concept.label:
+            if label_key(skill.label) != label_key(concept.label):
+                notes.append(f"{skill.label!r} is ESCO's alternative label of {concept.label!r}; kept ESCO's preferred label")
+            changes["label"] = concept.label
         for name in ("skill_type", "reuse_level"):
             official = getattr(concept, name)
             mine = getattr(skill, name)
@@ -163,13 +171,50 @@ def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes
     return replace(skill, **changes)
 
 
+def _official_label(label: str, official: str, alt_labels: tuple[str, ...]) -> dict:
+    """An occupation matched to ESCO carries ESCO's preferred label; the page's other name becomes an alt label."""
+    if label == official:
+        return {}
+    if label_key(label) == label_key(official) or label in alt_labels:
+        return {"label": official}
+    return {"label": official, "alt_labels": alt_labels + (label,)}
+
+
+_OCCUPATION_FIELDS = ("description", "esco_code", "isco_code")
+
+
+def _merge_occupation(record: Occupation, first_pages: dict[str, Occupation], notes: list[str]) -> Occupation:
+    """Pages about one occupation agree: the first page's label and facts win; a later page's other
+    name becomes an alternative label, its contradicting facts are left out (with a note)."""
+    first = first_pages.get(record.iri)
+    if first is None:
+        first_pages[record.iri] = record
+        return record
+    changes: dict = {}
+    if record.label != first.label:
+        changes["label"] = first.label
+        if label_key(record.label) != label_key(first.label) and record.label not in record.alt_labels:
+            changes["alt_labels"] = record.alt_labels + (record.label,)
+    for name in _OCCUPATION_FIELDS:
+        mine, theirs = getattr(record, name), getattr(first, name)
+        if mine is not None and theirs is not None and mine != theirs:
+            changes[name] = None
+            notes.append(f"occupation {first.label!r}: {name.replace('_', ' ')} differs from an earlier page; kept the earlier page's")
+        elif mine is not None and theirs is None:
+            first_pages[record.iri] = first = replace(first, **{name: mine})
+    return replace(record, **changes) if changes else record
+
+
 def _merge(skill: Skill, canonical: dict[str, Skill], notes: list[str]) -> Skill:
-    """Keep the first page's facts about a skill; drop a later page's contradicting ones (with a note)."""
+    """Keep the first page's facts about a skill (and its spelling of the label); drop a later
+    page's contradicting ones (with a note)."""
     first = canonical.get(skill.iri)
     if first is None:
         canonical[skill.iri] = skill
         return skill
     changes = {}
+    if skill.label != first.label:
+        changes["label"] = first.label
     filled = {}
     for name in _MERGED_FIELDS:
         mine, theirs = getattr(skill, name), getattr(first, name)

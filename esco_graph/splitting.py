@@ -157,6 +157,11 @@ def _freqs() -> dict:
     return _FREQ
 
 
+def prepare() -> None:
+    """Load the word model now, e.g. before forking workers, so that they share one copy."""
+    _freqs()
+
+
 def _zipf(word: str) -> float:
     """wordfreq's Zipf frequency of a lower-case word (0 when unknown); cached."""
     z = _ZIPF.get(word)

@@ -49,3 +49,36 @@ def test_parent_occupation_from_the_build():
     parent_iri = result.occupations[0].iri
     assert result.ancestors[result.occupations[1].iri] == [parent_iri]
     assert result.ancestors[parent_iri] == []
+
+
+def test_label_spellings_of_one_skill_become_one_label():
+    """Regression: 'incremental development' and 'Incremental development' on two pages gave one
+    node two English prefLabels (a SHACL violation on the ESCO-scale corpus)."""
+    from esco_graph.rdf import page_graphs, to_graph
+    from esco_graph.shacl import validate
+
+    a = _record("a", [(ESSENTIAL, Skill("incremental development", KNOWLEDGE))], location="a.txt")
+    b = _record("b", [(ESSENTIAL, Skill("Incremental development", KNOWLEDGE))], location="b.txt")
+    result = reconcile([a, b], base_iri=BASE)
+    labels = {link.skill.label for record in result.occupations for link in record.skills}
+    assert labels == {"incremental development"}
+    conforms, _, text = validate(to_graph(page_graphs(result, base_iri=BASE)))
+    assert conforms, text
+
+
+def test_two_pages_of_one_occupation_agree():
+    """Regression: two pages of one occupation with different descriptions gave its NodeLiteral two texts."""
+    from dataclasses import replace
+
+    from esco_graph.rdf import page_graphs, to_graph
+    from esco_graph.shacl import validate
+
+    a = replace(_record("Nurse", [], location="a.txt"), description="Cares for patients.")
+    b = replace(_record("nurse", [], location="b.txt"), description="Cares for patients in hospitals.")
+    result = reconcile([a, b], base_iri=BASE)
+    first, second = result.occupations
+    assert first.iri == second.iri
+    assert (second.label, second.description) == ("Nurse", None)
+    assert any("description differs" in note for _, note in result.notes)
+    conforms, _, text = validate(to_graph(page_graphs(result, base_iri=BASE)))
+    assert conforms, text

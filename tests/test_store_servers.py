@@ -303,3 +303,37 @@ def test_update(where):
         assert store.query("ASK { GRAPH <http://example.org/g/update> { ?s skos:prefLabel \"u\"@en } }").boolean
         store.update("DROP SILENT GRAPH <http://example.org/g/update>")
         assert not store.query("ASK { GRAPH <http://example.org/g/update> { ?s ?p ?o } }").boolean
+
+
+@pytest.mark.server
+def test_build_loads_every_page_graph_and_reloads_idempotently(where, tmp_path):
+    """`esco-graph build PAGES --store/--endpoint`: one named graph per page, replaced on rebuild."""
+    from conftest import SAMPLES
+
+    name, args, open_same = where
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for page in SAMPLES.glob("*.txt"):
+        (pages / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+    result = run("build", pages, *args, "-q")
+    assert result.exit_code == 0, result.output
+    skills = run("skills", "medical device engineering technician", *args, "--format", "csv")
+    assert skills.exit_code == 0, skills.output
+    assert len(skills.stdout.strip().splitlines()) == 1 + 79
+    with open_same() as store:
+        before = int(store.query(count).rows[0][0].value)
+
+    assert run("build", pages, *args, "-q").exit_code == 0  # same pages again: nothing duplicated
+    with open_same() as store:
+        assert int(store.query(count).rows[0][0].value) == before
+
+    page = pages / "destinai-microsystem-engineering-technician.txt"  # a changed page replaces its graph only
+    page.write_text(page.read_text(encoding="utf-8").replace("meet deadlines", "meet deadlinez"), encoding="utf-8")
+    assert run("build", pages, *args, "-q").exit_code == 0
+    with open_same() as store:
+        labels = {str(row[0].value) for row in store.query(
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT DISTINCT ?l WHERE { GRAPH ?g { ?s skos:prefLabel ?l } }").rows}
+        assert "meet deadlinez" in labels and "meet deadlines" not in labels
+        assert int(store.query(count).rows[0][0].value) == before

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, replace
 from types import ModuleType
-from typing import Optional
+from typing import Optional, Union
 
 from ..errors import InputError
 from ..model import Occupation, Source
@@ -41,14 +41,20 @@ def parsers() -> dict[str, ModuleType]:
     return dict(_REGISTRY)
 
 
+_STRIP = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def page_lines(text: str) -> list[str]:
     """The page's lines, stripped of surrounding white space (incl. NBSP and zero-width spaces)."""
-    return [line.strip().strip("\u200b\u200c\u200d\u2060\ufeff").strip() for line in text.split("\n")]
+    strip = _STRIP
+    return [line.strip(strip) for line in text.split("\n")]
 
 
-def detect_layout(text: str, location: str = "<page>") -> str:
-    """The name of the one layout this page is in; an InputError if none (or several) claim it."""
-    lines = page_lines(text)
+def detect_layout(text: Union[str, list[str]], location: str = "<page>") -> str:
+    """The name of the one layout this page is in; an InputError if none (or several) claim it.
+
+    Takes the page text, or its `page_lines` when the caller has them already."""
+    lines = page_lines(text) if isinstance(text, str) else text
     found = [name for name, module in parsers().items() if module.detect(lines)]
     if len(found) == 1:
         return found[0]
@@ -57,13 +63,17 @@ def detect_layout(text: str, location: str = "<page>") -> str:
     raise InputError(location, "the page matches several layouts (" + ", ".join(found) + ")")
 
 
-def parse_text(text: str, source: Source, context: ParseContext = ParseContext(), layout: Optional[str] = None) -> Occupation:
-    """Parse page text of a known or detected layout into an Occupation record."""
-    layout = layout or detect_layout(text, source.location)
+def parse_text(
+    text: str, source: Source, context: ParseContext = ParseContext(), layout: Optional[str] = None,
+    lines: Optional[list[str]] = None,
+) -> Occupation:
+    """Parse page text of a known or detected layout into an Occupation record (`lines`: its page_lines, if at hand)."""
+    lines = page_lines(text) if lines is None else lines
+    layout = layout or detect_layout(lines, source.location)
     try:
         module = parsers()[layout]
     except KeyError:
         raise InputError(source.location, f"unknown layout {layout!r}") from None
     if source.layout != layout:
         source = replace(source, layout=layout)
-    return module.parse(page_lines(text), source, context)
+    return module.parse(lines, source, context)

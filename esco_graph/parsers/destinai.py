@@ -30,7 +30,7 @@ _PORTAL = re.compile(r"^View on Official Portal")
 
 def detect(lines: list[str]) -> bool:
     """A DestinAI page carries its `§ OCCUPATION · GLOBAL STANDARDS` marker."""
-    return any(_MARKER.match(line) for line in lines)
+    return any("GLOBAL STANDARDS" in line and _MARKER.match(line) for line in lines)
 
 
 def parse(lines: list[str], source: Source, context=None) -> Occupation:

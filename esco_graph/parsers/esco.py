@@ -37,7 +37,7 @@ _CHROME = {"Skip to content", "ESCO occupation", "Back to ESCO occupations"}
 def detect(lines: list[str]) -> bool:
     """An ESCO-layout page has its section headings, and the portal's chrome or code line."""
     head = lines[:400]
-    has_sections = any(_SECTION.match(line) for line in lines)
+    has_sections = any("competence" in line and _SECTION.match(line) for line in lines)
     has_marker = "ESCO occupation" in head or "Back to ESCO occupations" in head or any(_CODE_LINE.match(l) for l in head)
     return has_sections and has_marker
 
