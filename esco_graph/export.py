@@ -86,31 +86,40 @@ def writer_for_path(path: str, format: Optional[str] = None) -> Writer:
 class Rendered:
     """Page graphs with each term's and triple's N-Triples form computed once, shared by every writer.
 
-    N-Triples and N-Quads are joined from these strings (oxigraph does the escaping); Turtle and
-    TriG are pyoxigraph re-serialising them with prefixes. Lines are sorted, so output is
+    N-Triples and N-Quads are joined from these strings (oxigraph does the escaping); Turtle,
+    TriG and JSON-LD get pyoxigraph terms made once per term. Lines are sorted, so output is
     deterministic and each subject's triples sit together. Skills recur across pages as the
     same triple objects (see rdf.Mapper), so each is formatted once.
     """
 
     def __init__(self, graphs: Sequence[PageGraph]):
         self.graphs = graphs
-        self._terms: dict[int, str] = {}
-        self._lines: dict[int, str] = {}
+        self._terms: dict[int, tuple[str, object]] = {}  # id(term) -> (N-Triples, pyoxigraph term)
+        self._lines: dict[int, str] = {}  # id(triple) -> its N-Triples line (without ' .')
+        self._triples: dict[str, tuple] = {}  # line -> the triple
         self._page_lines: Optional[list[list[str]]] = None
-        self._nt: Optional[bytes] = None
+        self._merged: Optional[list[str]] = None
+
+    def _term(self, term) -> tuple[str, object]:
+        key = id(term)  # every term here is held by self.graphs, so ids are stable
+        known = self._terms.get(key)
+        if known is None:
+            node = _ox_term(term)
+            known = self._terms[key] = (str(node), node)
+        return known
 
     def term(self, term) -> str:
-        """A term in N-Triples syntax (keyed by identity: every term here is held by self.graphs)."""
-        key = id(term)
-        text = self._terms.get(key)
-        if text is None:
-            text = self._terms[key] = _ntriples_term(term)
-        return text
+        """A term in N-Triples syntax."""
+        return self._term(term)[0]
+
+    def ox_term(self, term):
+        """A term as a pyoxigraph term."""
+        return self._term(term)[1]
 
     def page_lines(self) -> list[list[str]]:
         """Per page graph, its sorted distinct 'subject predicate object' lines."""
         if self._page_lines is None:
-            lines, term = self._lines, self.term
+            lines, triples, term = self._lines, self._triples, self.term
             out = []
             for graph in self.graphs:
                 page = set()
@@ -119,17 +128,21 @@ class Rendered:
                     if line is None:
                         s, p, o = triple
                         line = lines[id(triple)] = f"{term(s)} {term(p)} {term(o)}"
+                        triples.setdefault(line, triple)
                     page.add(line)
                 out.append(sorted(page))
             self._page_lines = out
         return self._page_lines
 
+    def merged_lines(self) -> list[str]:
+        """The merged default graph's distinct lines, sorted."""
+        if self._merged is None:
+            self._merged = sorted({line for lines in self.page_lines() for line in lines})
+        return self._merged
+
     def ntriples(self) -> bytes:
         """The merged default graph as sorted N-Triples."""
-        if self._nt is None:
-            merged = sorted({line for lines in self.page_lines() for line in lines})
-            self._nt = "".join([line + " .\n" for line in merged]).encode("utf-8")
-        return self._nt
+        return "".join([line + " .\n" for line in self.merged_lines()]).encode("utf-8")
 
     def page_ntriples(self) -> Iterator[tuple[str, bytes]]:
         """(graph IRI, its triples as N-Triples) per page: what a store load takes, one graph at a time."""
@@ -142,25 +155,41 @@ class Rendered:
             suffix = f" {self.term(graph.iri)} .\n"
             yield "".join([line + suffix for line in lines]).encode("utf-8")
 
+    def ox_triples(self) -> Iterator[ox.Triple]:
+        """The merged default graph as pyoxigraph triples, in line order."""
+        term, triples = self.ox_term, self._triples
+        for line in self.merged_lines():
+            s, p, o = triples[line]
+            yield ox.Triple(term(s), term(p), term(o))
+
+    def ox_quads(self) -> Iterator[ox.Quad]:
+        """Every page's named graph as pyoxigraph quads, pages in input order."""
+        term, triples = self.ox_term, self._triples
+        for graph, lines in zip(self.graphs, self.page_lines()):
+            g = term(graph.iri)
+            for line in lines:
+                s, p, o = triples[line]
+                yield ox.Quad(term(s), term(p), term(o), g)
+
     def merged_triples(self) -> list[tuple]:
         """The merged default graph as rdflib-term triples, in first-seen order."""
         return merged_triples(self.graphs)
 
 
-def _ntriples_term(term) -> str:
+def _ox_term(term):
     if isinstance(term, URIRef):
         try:
-            return str(ox.NamedNode(str(term)))
+            return ox.NamedNode(str(term))
         except ValueError as exc:
             raise OutputError(f"cannot write the IRI {str(term)[:200]!r}: {exc}") from None
     if isinstance(term, Literal):
         if term.language:
-            return str(ox.Literal(str(term), language=term.language))
+            return ox.Literal(str(term), language=term.language)
         if term.datatype is not None and term.datatype != XSD.string:
-            return str(ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))))
-        return str(ox.Literal(str(term)))
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
     if isinstance(term, BNode):  # never produced by esco-graph; kept for library users' graphs
-        return f"_:{term}"
+        return ox.BlankNode(str(term))
     raise TypeError(f"not an RDF term: {term!r}")
 
 
@@ -174,12 +203,11 @@ def _write_nquads(rendered: Rendered, stream):
 
 
 def _write_turtle(rendered: Rendered, stream):
-    ox.serialize(ox.parse(rendered.ntriples(), ox.RdfFormat.N_TRIPLES), stream, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    ox.serialize(rendered.ox_triples(), stream, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def _write_trig(rendered: Rendered, stream):
-    quads = (quad for chunk in rendered.nquads_chunks() for quad in ox.parse(chunk, ox.RdfFormat.N_QUADS))
-    ox.serialize(quads, stream, ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    ox.serialize(rendered.ox_quads(), stream, ox.RdfFormat.TRIG, prefixes=PREFIXES)
 
 
 # --- JSON-LD ---------------------------------------------------------------------------------
@@ -298,13 +326,13 @@ def jsonld_nodes(triples: Iterable) -> list[dict]:
 
 def jsonld_document(graphs: Sequence[PageGraph]) -> dict:
     """The merged graph as a compact JSON-LD document (a dict) using the context's friendly terms."""
-    nodes = jsonld_nodes(ox.parse(Rendered(graphs).ntriples(), ox.RdfFormat.N_TRIPLES))
+    nodes = jsonld_nodes(Rendered(graphs).ox_triples())
     return {"@context": jsonld_context()["@context"], "@graph": nodes}
 
 
 def _write_jsonld(rendered: Rendered, stream):
     """Compact JSON-LD, the context inlined, one node per line (readable, and json's C encoder is fast)."""
-    nodes = jsonld_nodes(ox.parse(rendered.ntriples(), ox.RdfFormat.N_TRIPLES))
+    nodes = jsonld_nodes(rendered.ox_triples())
     context = json.dumps(jsonld_context()["@context"], ensure_ascii=False, indent=1)
     stream.write(b'{"@context": ' + context.encode("utf-8") + b',\n"@graph": [\n')
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode

@@ -187,7 +187,12 @@ def read_graph(path: str | Path, format: str | None = None) -> Graph:
             ds.parse(p, format=fmt)
             return _union(ds)
         g = Graph()
-        g.parse(p, format=fmt)
+        if fmt == "json-ld":
+            from .jsonld import read_local_jsonld
+
+            g.parse(data=read_local_jsonld(p), format=fmt, publicID=p.resolve().as_uri())
+        else:
+            g.parse(p, format=fmt)
         return g
     except InputError:
         raise

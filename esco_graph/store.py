@@ -158,9 +158,12 @@ def _jsonld_to_nquads(path: Path, dest: Path) -> None:
     import rdflib
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+    from .jsonld import read_local_jsonld
+
+    text = read_local_jsonld(path)  # refuses remote and file contexts: nothing is fetched or read
     ds = rdflib.Dataset()
     try:
-        ds.parse(str(path), format="json-ld")
+        ds.parse(data=text, format="json-ld", publicID=Path(path).resolve().as_uri())
     except Exception as e:  # rdflib raises many kinds
         raise InputError(str(path), f"not readable as JSON-LD: {_one_line(str(e)) or type(e).__name__}") from None
     with open(dest, "wb") as out:

@@ -173,8 +173,6 @@ def _audited(tmp_path: Path, args: list[str]) -> tuple[subprocess.CompletedProce
     return done, [json.loads(l) for l in log.read_text().splitlines() if l.strip()]
 
 
-@pytest.mark.xfail(strict=False, reason="shacl.read_graph and store.load parse JSON-LD with rdflib, which fetches a "
-                                        "remote @context and reads a file: one (reported; not our files)")
 @pytest.mark.parametrize("command", ["validate", "load"])
 @pytest.mark.parametrize("context", ["remote", "file"])
 def test_jsonld_input_fetches_no_context(tmp_path, server, command, context):
