@@ -292,7 +292,8 @@ def build_graph(
         from .shacl import validate as shacl_validate
 
         started = time.perf_counter()
-        triples = (triple for graph in graphs for triple in graph.triples)
+        # each page's triples, each distinct triple object once (skills' triples are shared across pages)
+        triples = {id(triple): triple for graph in graphs for triple in graph.triples}.values()
         # the bundled shapes accept the build's label language; the user's own shapes are taken as they are
         languages = [language] if shapes is None else None
         conforms, report_graph, report_text = shacl_validate(triples, shapes, languages=languages)

@@ -42,7 +42,7 @@ def library_errors(func):
         except EscoGraphError as exc:
             raise CommandError(str(exc), EXIT_INPUT) from None
         except KeyboardInterrupt:
-            raise CommandError("interrupted; no output was written or changed", 130) from None
+            raise CommandError("interrupted; an output being written was left as it was before", 130) from None
 
     return wrapper
 
@@ -194,6 +194,9 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
 
     if not outputs and store_dir is None and endpoint is None:
         raise click.UsageError("give at least one -o OUTPUT, or --store DIR / --endpoint URL")
+    from .reconcile import check_base_iri
+
+    check_base_iri(base_iri)  # before any work
     for path in outputs:
         writer_for_path(path, fmt)
         check_output_path(path)

@@ -8,6 +8,8 @@ atomically: a temporary file in the same folder, fsync, rename.
 from __future__ import annotations
 
 import contextlib
+from itertools import compress, repeat
+from operator import is_
 import errno
 import io
 import json
@@ -120,16 +122,20 @@ class Rendered:
         """Per page graph, its sorted distinct 'subject predicate object' lines."""
         if self._page_lines is None:
             lines, triples, term = self._lines, self._triples, self.term
+            get = lines.get
             out = []
             for graph in self.graphs:
-                page = set()
-                for triple in graph.triples:
-                    line = lines.get(id(triple))
-                    if line is None:
-                        s, p, o = triple
-                        line = lines[id(triple)] = f"{term(s)} {term(p)} {term(o)}"
-                        triples.setdefault(line, triple)
-                    page.add(line)
+                found = list(map(get, map(id, graph.triples)))  # triples seen on earlier pages: C-speed lookups
+                page = set(found)
+                if None in page:
+                    page.discard(None)
+                    for triple in compress(graph.triples, map(is_, found, repeat(None))):
+                        line = get(id(triple))
+                        if line is None:
+                            s, p, o = triple
+                            line = lines[id(triple)] = f"{term(s)} {term(p)} {term(o)}"
+                            triples.setdefault(line, triple)
+                        page.add(line)
                 out.append(sorted(page))
             self._page_lines = out
         return self._page_lines

@@ -262,7 +262,10 @@ def provenance_triples(graph: URIRef, source: Source) -> list[Triple]:
 def page_graphs(
     reconciled: Reconciliation, *, base_iri: str, language: str = "en", provenance: bool = True
 ) -> list[PageGraph]:
-    """One PageGraph per record, in input order; each holds only what its page said."""
+    """One PageGraph per record, in input order; each holds only what its page said.
+
+    A page's triple tuple may repeat a triple (harmless in RDF); writers and stores see each once.
+    """
     mapper = Mapper(base_iri, language, reconciled.isco_labels)
     graphs = []
     for record in reconciled.occupations:
@@ -270,7 +273,7 @@ def page_graphs(
         triples = mapper.occupation(record, reconciled.ancestors.get(record.iri, ()))
         if provenance:
             triples.extend(provenance_triples(g, record.source))
-        graphs.append(PageGraph(iri=g, source=record.source, triples=tuple(dict.fromkeys(triples))))
+        graphs.append(PageGraph(iri=g, source=record.source, triples=tuple(triples)))
     return graphs
 
 

@@ -26,9 +26,16 @@ _MERGED_FIELDS = ("skill_type", "reuse_level", "description", "scope_note")
 
 def check_base_iri(base_iri: str) -> str:
     """The base IRI, ending in '/' or '#'; an error if it is not an absolute IRI."""
-    if not _ABSOLUTE.match(base_iri or "") or _IRI_FORBIDDEN.search(base_iri):
+    if not _ABSOLUTE.match(base_iri or "") or _IRI_FORBIDDEN.search(base_iri) or base_iri.count("#") > 1:
         raise EscoGraphError(f"--base-iri {base_iri!r} is not an absolute IRI (e.g. https://example.org/kg/)")
-    return base_iri if base_iri.endswith(("/", "#")) else base_iri + "/"
+    base_iri = base_iri if base_iri.endswith(("/", "#")) else base_iri + "/"
+    try:  # the IRIs minted under it must be valid IRIs to every RDF writer
+        import pyoxigraph
+
+        pyoxigraph.NamedNode(base_iri + "skill/x-0")
+    except ValueError as exc:
+        raise EscoGraphError(f"--base-iri {base_iri!r} is not a valid IRI base ({exc})") from None
+    return base_iri
 
 
 @lru_cache(maxsize=65536)

@@ -1512,6 +1512,8 @@ def split_runs(
     """
     parsed = [_Run(text, _skill_type(kind)) for text, kind in runs]
     live = [r for r in parsed if r.chunks]
+    if expected_total is not None and expected_total > sum(len(r.text) for r in live):
+        expected_total = None  # more labels than characters: no split can meet it; the caller reports the count
     solved: list[list[Piece]] = []
     if live:
         if lexicon is not None and len(lexicon):

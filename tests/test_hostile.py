@@ -727,13 +727,7 @@ def test_a_50_mb_page(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("ext", [
-    "nt", "nq",
-    pytest.param("ttl", marks=pytest.mark.xfail(strict=False, reason="export: Turtle, TriG and JSON-LD re-parse the "
-                 "rendered N-Triples with pyoxigraph, whose parser refuses a token over 16 MiB (MemoryError); reported")),
-    pytest.param("trig", marks=pytest.mark.xfail(strict=False, reason="as ttl; reported")),
-    pytest.param("jsonld", marks=pytest.mark.xfail(strict=False, reason="as ttl; reported")),
-])
+@pytest.mark.parametrize("ext", ["nt", "nq", "ttl", "trig", "jsonld"])
 def test_a_description_of_20_mb(tmp_path, ext):
     """One description of 20 MB (a page of 20 MB): written in each format, or one clear error."""
     text = ESCO_BYTES.decode("utf-8")

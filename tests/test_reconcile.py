@@ -82,3 +82,16 @@ def test_two_pages_of_one_occupation_agree():
     assert any("description differs" in note for _, note in result.notes)
     conforms, _, text = validate(to_graph(page_graphs(result, base_iri=BASE)))
     assert conforms, text
+
+
+def test_invalid_base_iris_are_refused_before_any_work():
+    """Regression: bases like 'http://x/[a]/' passed the check and failed only when writing."""
+    import pytest
+
+    from esco_graph.errors import EscoGraphError
+    from esco_graph.reconcile import check_base_iri
+
+    for bad in ("http://x/a#b#", "http://x/[a]/", "http://x/%zz/", "not an iri", ""):
+        with pytest.raises(EscoGraphError, match="base-iri"):
+            check_base_iri(bad)
+    assert check_base_iri("https://example.org/kg") == "https://example.org/kg/"

@@ -353,3 +353,13 @@ def test_count_is_honoured_when_reachable(run_labels, kind):
     pieces = split_run(run, lexicon=lexicon, expected=len(run_labels), skill_type=kind)
     assert len(pieces) == len(run_labels)
     assert "".join(labels(pieces)) == run
+
+
+def test_a_count_beyond_the_characters_does_not_run_away():
+    """Regression: split_runs(expected_total=10**9) ran out of memory; now the count is ignored
+    (no split can meet it) and the caller reports the mismatch."""
+    from esco_graph.splitting import split_runs
+
+    pieces = split_runs([("quality standardsdesign drawings", "knowledge")], expected_total=10**9)
+    assert "".join(p.label for p in pieces[0]) == "quality standardsdesign drawings"
+    assert len(pieces[0]) < 10
