@@ -1525,11 +1525,40 @@ def split_runs(
     out: list[list[Piece]] = []
     for r in parsed:
         if r.chunks:
-            out.append(by_run[id(r)])
+            out.append(_doubt_cuts_inside_words(by_run[id(r)], lexicon))
         elif r.text:
             out.append([Piece(r.text, 0.0, "wordmodel")])  # whitespace only: kept, doubtful
         else:
             out.append([])
+    return out
+
+
+#: A cut that splits a common English word ('pack' | 'age') is doubtful whatever the count says.
+_WORD_INSIDE_CUT_ZIPF = 1.5
+_DOUBTFUL = 0.5
+
+
+def _doubt_cuts_inside_words(pieces: list[Piece], lexicon: Optional[Lexicon]) -> list[Piece]:
+    """Lower the confidence of both pieces around a cut that falls inside a common word.
+
+    The declared count can push a segmentation to cut inside a word when labels are missing
+    from the page; such pieces must be reported as doubtful, never pass as sure. Cuts between
+    two labels the lexicon knows are trusted.
+    """
+    if len(pieces) < 2:
+        return pieces
+    out = list(pieces)
+    for i in range(len(pieces) - 1):
+        left, right = pieces[i].label, pieces[i + 1].label
+        if lexicon is not None and left in lexicon and right in lexicon:
+            continue
+        tail, head = left.rsplit(" ", 1)[-1], right.split(" ", 1)[0]
+        if not (tail and head and tail.isalpha() and head.isalpha() and tail.islower() and head.islower()):
+            continue
+        if _zipf(tail + head) >= _WORD_INSIDE_CUT_ZIPF:
+            for j in (i, i + 1):
+                if out[j].confidence > _DOUBTFUL:
+                    out[j] = Piece(out[j].label, _DOUBTFUL, out[j].method)
     return out
 
 

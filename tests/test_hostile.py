@@ -452,18 +452,13 @@ def test_sections_deleted_duplicated_reordered(tmp_path, layout, variants):
 
 #: DestinAI variants where labels are missing but the declared counts are not: the splitter meets
 #: the count by cutting the remaining labels inside words ('pack' + 'age microelectromechanical
-#: systems'), several of them with a confidence above LOW_CONFIDENCE, so nothing is reported.
-#: Reported to the splitter's owner (esco_graph/splitting.py); see the xfail test below.
+#: systems'). Regression: such pieces passed with a confidence above LOW_CONFIDENCE; a cut inside
+#: a word now marks both pieces doubtful (splitting._doubt_cuts_inside_words).
 DESTINAI_FORCED_SPLITS = {"delete-knowledge", "delete-skills", "delete-essential-knowledge", "delete-optional-knowledge",
                           "delete-essential-skills", "delete-optional-skills"}
 
 
-_FORCED = pytest.mark.xfail(strict=False, reason="splitting.py meets a declared count by cutting inside words "
-                                                 "('pack' + 'age ...'), with confidence >= LOW_CONFIDENCE (reported)")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_FORCED) if n in ("delete-knowledge", "delete-essential-knowledge") else n
-                                  for n in sorted(DESTINAI_FORCED_SPLITS)])
+@pytest.mark.parametrize("name", sorted(DESTINAI_FORCED_SPLITS))
 def test_destinai_deleted_labels_are_not_made_up(name):
     """A DestinAI page missing a half-section while keeping its counts: an error, or every label
     that is not on the page flagged as a low-confidence split (never a silent invention)."""
