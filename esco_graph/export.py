@@ -330,12 +330,6 @@ def jsonld_nodes(triples: Iterable) -> list[dict]:
     return out
 
 
-def jsonld_document(graphs: Sequence[PageGraph]) -> dict:
-    """The merged graph as a compact JSON-LD document (a dict) using the context's friendly terms."""
-    nodes = jsonld_nodes(Rendered(graphs).ox_triples())
-    return {"@context": jsonld_context()["@context"], "@graph": nodes}
-
-
 def _write_jsonld(rendered: Rendered, stream):
     """Compact JSON-LD, the context inlined, one node per line (readable, and json's C encoder is fast)."""
     nodes = jsonld_nodes(rendered.ox_triples())

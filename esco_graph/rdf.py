@@ -21,7 +21,6 @@ from . import __version__
 from .model import ESSENTIAL, OPTIONAL, REUSE_LEVELS, SKILL_TYPES, Occupation, Skill, Source
 from .namespaces import (
     DCT,
-    DEFAULT_BASE_IRI,
     DIGITAL_SCHEME,
     EG,
     ESCO,
@@ -218,19 +217,6 @@ class Mapper:
             out.append((s, backward, o))
             out.extend(self.skill(link.skill))
         return out
-
-
-def skill_triples(skill: Skill, language: str = "en", base_iri: str = DEFAULT_BASE_IRI) -> list[Triple]:
-    """A skill's triples (a one-off Mapper; builds use one Mapper for all pages)."""
-    return list(Mapper(base_iri, language).skill(skill))
-
-
-def occupation_triples(
-    record: Occupation, ancestors: Sequence[str] = (), isco_labels: Optional[dict[str, str]] = None,
-    language: str = "en", base_iri: str = DEFAULT_BASE_IRI,
-) -> list[Triple]:
-    """An occupation's triples (a one-off Mapper; builds use one Mapper for all pages)."""
-    return Mapper(base_iri, language, isco_labels).occupation(record, ancestors)
 
 
 def generated_at(source: Source) -> Optional[str]:
