@@ -43,9 +43,9 @@ print(json.dumps({
 _BASELINE = r"""
 import json, resource, sys, time
 from rdflib import Graph
-from esco_graph.build import parse_pages
+from esco_graph.pipeline import parse_pages
 from esco_graph.reconcile import reconcile
-from esco_graph.rdf import page_graphs, merged_triples
+from esco_graph.graph.mapping import page_graphs, merged_triples
 from esco_graph.namespaces import PREFIXES, DEFAULT_BASE_IRI
 from esco_graph.shacl import load_shapes
 import pyshacl

@@ -1,4 +1,4 @@
-"""Label-level accuracy of the DestinAI label splitter (esco_graph.splitting).
+"""Label-level accuracy of the DestinAI label splitter (esco_graph.parse.split).
 
 Reads the corpus written by bench/corpus.py (bench/corpus/truth.jsonl plus the page files),
 extracts the run-together label lines from each DestinAI page itself, splits them in three
@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from esco_graph.splitting import LOW_CONFIDENCE, Lexicon, split_runs  # noqa: E402
+from esco_graph.parse.split import LOW_CONFIDENCE, Lexicon, split_runs  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "bench" / "corpus"
 DEFAULT_ESCO = ROOT.parent / "shared" / "esco-v1.2.0"
@@ -276,7 +276,7 @@ def _logsumexp(values):
 def chunk_lattices(pages, limit_chunks: int = 0):
     """Training lattices: per chunk with a choice, the edges (a, b, features) between its
     candidate positions and the true path, from the true labels of each page."""
-    from esco_graph import splitting as sp
+    from esco_graph.parse import split as sp
 
     names: dict = {}
 
@@ -343,7 +343,7 @@ def chunk_lattices(pages, limit_chunks: int = 0):
 def fit(pages, epochs: int, rate: float, batch: int, seed: int, l2: float = 1e-3):
     """Conditional log-likelihood of each chunk's true segmentation (a small CRF over the
     chunk's candidate cuts), AdaGrad, starting from the module's hand-set weights."""
-    from esco_graph import splitting as sp
+    from esco_graph.parse import split as sp
 
     t0 = time.perf_counter()
     lattices, names, skipped = chunk_lattices(pages)
@@ -421,7 +421,7 @@ def main(argv=None) -> int:
 
     vocab = load_vocabulary(args.esco)
     if args.weights:
-        from esco_graph import splitting as sp
+        from esco_graph.parse import split as sp
 
         merged = dict(sp._WEIGHTS)
         merged.update(json.loads(args.weights.read_text()))

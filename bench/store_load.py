@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from esco_graph.queries import skills_of_occupation  # noqa: E402
+from esco_graph.store.queries import skills_of_occupation  # noqa: E402
 from esco_graph.store import open_store  # noqa: E402
 from servers import (  # noqa: E402
     VIRTUOSO_PASSWORD, VIRTUOSO_USER, OxigraphServer, VirtuosoServer, oxigraph_binary, virtuoso_binary,

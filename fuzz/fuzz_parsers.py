@@ -231,8 +231,8 @@ def _lexicon():
     """Known labels, as a build that read the ESCO sample page first has them."""
     global _LEXICON
     if _LEXICON is None:
-        from esco_graph.build import parse_page
-        from esco_graph.splitting import Lexicon
+        from esco_graph.pipeline import parse_page
+        from esco_graph.parse.split import Lexicon
 
         _LEXICON = Lexicon()
         for path in sorted(SAMPLES.glob("esco-*.txt")):
@@ -243,9 +243,9 @@ def _lexicon():
 
 def parse_bytes(data: bytes, location: str = "fuzz.txt", *, lexicon=None):
     """What a build does to one page's bytes: decode, lay out, detect, parse. Returns the record."""
-    from esco_graph.build import page_source, page_text
-    from esco_graph.pages import page_from_bytes
-    from esco_graph.parsers import ParseContext, detect_layout, parse_text
+    from esco_graph.pipeline import page_source, page_text
+    from esco_graph.sources.pages import page_from_bytes
+    from esco_graph.parse import ParseContext, detect_layout, parse_text
 
     page = page_from_bytes(data, location, iri="file:///fuzz/" + location, retrieved="2026-01-01T00:00:00Z")
     text = page_text(page)
@@ -257,8 +257,8 @@ def check_rdf(record) -> str | None:
     """Map a record to RDF, write N-Triples, read them back, validate. None when all is well."""
     import pyoxigraph as ox
 
-    from esco_graph.export import serialize
-    from esco_graph.rdf import page_graphs
+    from esco_graph.graph.writers import serialize
+    from esco_graph.graph.mapping import page_graphs
     from esco_graph.reconcile import reconcile
     from esco_graph.shacl import validate
 
@@ -270,7 +270,7 @@ def check_rdf(record) -> str | None:
         return f"N-Triples do not parse back: {exc}"
     if count != len({t for g in graphs for t in g.triples}):
         return "N-Triples lost triples"
-    from esco_graph.rdf import to_graph
+    from esco_graph.graph.mapping import to_graph
 
     conforms, _, text = validate(to_graph(graphs))
     return None if conforms else "does not conform: " + text[:500]

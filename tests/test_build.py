@@ -10,7 +10,7 @@ from rdflib.compare import isomorphic
 
 from conftest import DESTINAI_PAGE, ESCO_PAGE, ROOT
 from esco_graph import build_graph, serialize
-from esco_graph.rdf import merged_triples
+from esco_graph.graph.mapping import merged_triples
 
 
 @pytest.fixture(scope="module")

@@ -21,12 +21,12 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
 from esco_graph import __version__
-from esco_graph import fetch as fetch_module
-from esco_graph.build import parse_page
+from esco_graph.sources import urls as fetch_module
+from esco_graph.pipeline import parse_page
 from esco_graph.cli import cli
 from esco_graph.errors import InputError
-from esco_graph.fetch import USER_AGENT, Fetcher, default_cache_dir
-from esco_graph.inputs import Inputs, iter_pages
+from esco_graph.sources.urls import USER_AGENT, Fetcher, default_cache_dir
+from esco_graph.sources import Inputs, iter_pages
 from conftest import DESTINAI_PAGE, ESCO_PAGE
 
 HTML = Path(__file__).parent / "fixtures" / "html"

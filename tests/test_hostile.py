@@ -30,11 +30,11 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS, XSD
 
-from esco_graph.build import parse_page
+from esco_graph.pipeline import parse_page
 from esco_graph.cli import cli
 from esco_graph.errors import EscoGraphError
 from esco_graph.model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, Occupation, Skill, SkillLink, Source
-from esco_graph.pages import page_from_bytes
+from esco_graph.sources.pages import page_from_bytes
 from esco_graph.shacl import validate
 
 from conftest import DESTINAI_PAGE, ESCO_PAGE, ROOT, require_tool
@@ -463,7 +463,7 @@ def test_destinai_deleted_labels_are_not_made_up(name):
     """A DestinAI page missing a half-section while keeping its counts: an error, or every label
     that is not on the page flagged as a low-confidence split (never a silent invention)."""
     from esco_graph.errors import DataQualityError
-    from esco_graph.splitting import LOW_CONFIDENCE
+    from esco_graph.parse.split import LOW_CONFIDENCE
 
     data = _destinai_variants()[name]
     try:
@@ -644,13 +644,13 @@ def test_hostile_labels_and_descriptions(tmp_path):
 def test_hostile_labels_at_the_record_level_with_newlines(tmp_path):
     """Labels a page cannot show (line breaks, NUL, lone control characters) still make valid RDF
     when a library user builds records directly."""
-    from esco_graph.export import write
-    from esco_graph.rdf import page_graphs
+    from esco_graph.graph.writers import write
+    from esco_graph.graph.mapping import page_graphs
     from esco_graph.reconcile import reconcile
 
     # Left out: U+FFFE and U+FFFF (pyoxigraph writes them as they are, rapper refuses them) and NUL
     # (rapper, a C program, cuts the literal there). Reported for the writers; pages never carry
-    # them (esco_graph.pages.decode replaces the first two and refuses NUL as binary data).
+    # them (esco_graph.sources.pages.decode replaces the first two and refuses NUL as binary data).
     texts = HOSTILE_STRINGS + ["line\nbreak", "cr\r\nlf", "\x7f\x80\x9f", "\u2028\u2029", "\ufdd0\U0010fffe",
                                "\x01\x08\x0b\x0c\x1f"]
     skills = tuple(SkillLink(ESSENTIAL, Skill(label=t, skill_type=SKILL, description=t, scope_note=t)) for t in texts)
@@ -885,7 +885,7 @@ def test_regression_noncharacters_in_a_page(tmp_path):
 def test_regression_invisible_characters_in_a_destinai_run(tmp_path):
     """Fixed (destinai.py): zero-width and control characters stayed in the run given to the
     splitter, so a lexicon label ('design drawings') no longer matched 'design\\u200bdrawings'."""
-    from esco_graph.splitting import Lexicon
+    from esco_graph.parse.split import Lexicon
 
     text = _DESTINAI_TEXT.replace("quality standardsdesign drawings", "quality\u200d standardsdesign\u200b dra\x01wings", 1)
     page = page_from_bytes(text.encode("utf-8"), "page.txt", iri="file:///page.txt", retrieved=None)

@@ -15,13 +15,13 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
-from esco_graph.build import parse_page, parse_pages
+from esco_graph.pipeline import parse_page, parse_pages
 from esco_graph.cli import cli
 from esco_graph.errors import InputError
-from esco_graph.html import apply_links, esco_iri, html_to_text, layout_html
-from esco_graph.pages import page_from_bytes, read_file
-from esco_graph.parsers import detect_layout
-from esco_graph.rdf import page_graphs, to_graph
+from esco_graph.parse.html import apply_links, esco_iri, html_to_text, layout_html
+from esco_graph.sources.pages import page_from_bytes, read_file
+from esco_graph.parse import detect_layout
+from esco_graph.graph.mapping import page_graphs, to_graph
 from esco_graph.reconcile import reconcile
 from conftest import DESTINAI_PAGE, ESCO_PAGE
 

@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, XSD
 
-from esco_graph import inputs as inputs_module
-from esco_graph.build import parse_page
+from esco_graph import sources as inputs_module
+from esco_graph.pipeline import parse_page
 from esco_graph.cli import cli
 from esco_graph.errors import InputError
-from esco_graph.inputs import Inputs, iter_pages, read_list
+from esco_graph.sources import Inputs, iter_pages, read_list
 from esco_graph.namespaces import EG
 from conftest import DESTINAI_PAGE, ESCO_PAGE
 

@@ -8,7 +8,7 @@ import pytest
 from esco_graph import parse_page
 from esco_graph.errors import DataQualityError, InputError
 from esco_graph.model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL
-from esco_graph.pages import page_from_bytes
+from esco_graph.sources.pages import page_from_bytes
 
 
 @pytest.fixture(scope="module")

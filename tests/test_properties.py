@@ -30,12 +30,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from esco_graph.build import parse_page
+from esco_graph.pipeline import parse_page
 from esco_graph.model import ESSENTIAL, KNOWLEDGE, OPTIONAL, REUSE_LEVELS, SKILL, Occupation, Skill, SkillLink, Source
-from esco_graph.pages import page_from_bytes
-from esco_graph.rdf import page_graphs, to_graph
+from esco_graph.sources.pages import page_from_bytes
+from esco_graph.graph.mapping import page_graphs, to_graph
 from esco_graph.reconcile import mint_iri, reconcile
-from esco_graph.splitting import Lexicon
+from esco_graph.parse.split import Lexicon
 from esco_graph.shacl import validate
 
 from conftest import require_tool
@@ -384,7 +384,7 @@ def test_any_records_map_to_conforming_rdf(records):
         if hasattr(term, "n3") and term.__class__.__name__ == "URIRef":
             assert strict_iri(str(term)), str(term)
     expected = {tuple(_plain(x) for x in t) for t in graph}
-    from esco_graph.export import serialize
+    from esco_graph.graph.writers import serialize
 
     for fmt in ("ntriples", "turtle", "jsonld"):
         got = independent_triples(serialize(graphs, fmt), fmt)

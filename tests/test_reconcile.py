@@ -54,7 +54,7 @@ def test_parent_occupation_from_the_build():
 def test_label_spellings_of_one_skill_become_one_label():
     """Regression: 'incremental development' and 'Incremental development' on two pages gave one
     node two English prefLabels (a SHACL violation on the ESCO-scale corpus)."""
-    from esco_graph.rdf import page_graphs, to_graph
+    from esco_graph.graph.mapping import page_graphs, to_graph
     from esco_graph.shacl import validate
 
     a = _record("a", [(ESSENTIAL, Skill("incremental development", KNOWLEDGE))], location="a.txt")
@@ -70,7 +70,7 @@ def test_two_pages_of_one_occupation_agree():
     """Regression: two pages of one occupation with different descriptions gave its NodeLiteral two texts."""
     from dataclasses import replace
 
-    from esco_graph.rdf import page_graphs, to_graph
+    from esco_graph.graph.mapping import page_graphs, to_graph
     from esco_graph.shacl import validate
 
     a = replace(_record("Nurse", [], location="a.txt"), description="Cares for patients.")

@@ -1,4 +1,4 @@
-"""Splitting run-together DestinAI labels (esco_graph.splitting)."""
+"""Splitting run-together DestinAI labels (esco_graph.parse.split)."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from esco_graph.splitting import LOW_CONFIDENCE, Lexicon, Piece, split_run, split_runs
+from esco_graph.parse.split import LOW_CONFIDENCE, Lexicon, Piece, split_run, split_runs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DESTINAI_PAGE = SHARED / "pages" / "destinai-microsystem-engineering-technician.txt"
@@ -358,7 +358,7 @@ def test_count_is_honoured_when_reachable(run_labels, kind):
 def test_a_count_beyond_the_characters_does_not_run_away():
     """Regression: split_runs(expected_total=10**9) ran out of memory; now the count is ignored
     (no split can meet it) and the caller reports the mismatch."""
-    from esco_graph.splitting import split_runs
+    from esco_graph.parse.split import split_runs
 
     pieces = split_runs([("quality standardsdesign drawings", "knowledge")], expected_total=10**9)
     assert "".join(p.label for p in pieces[0]) == "quality standardsdesign drawings"
@@ -368,7 +368,7 @@ def test_a_count_beyond_the_characters_does_not_run_away():
 def test_a_cut_inside_a_common_word_is_doubtful():
     """Regression: to meet a declared count the splitter cut 'package' into 'pack' + 'age ...'
     with a confidence above LOW_CONFIDENCE, so a made-up label passed unreported."""
-    from esco_graph.splitting import LOW_CONFIDENCE, Piece, _doubt_cuts_inside_words
+    from esco_graph.parse.split import LOW_CONFIDENCE, Piece, _doubt_cuts_inside_words
 
     pieces = [Piece("pack", 0.95, "count"), Piece("age microelectromechanical systems", 0.97, "count"),
               Piece("quality standards", 0.99, "wordmodel")]

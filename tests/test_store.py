@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from esco_graph.cli import cli
 from esco_graph.errors import InputError, StoreError
-from esco_graph.queries import occupations_for_skill, skills_of_occupation
+from esco_graph.store.queries import occupations_for_skill, skills_of_occupation
 from esco_graph.store import (
     DEFAULT_GRAPH_LABEL, EmbeddedStore, LoadReport, RemoteStore, StoreAuthError, StoreUnavailable,
     bind_values, default_store_path, open_store, query_form, scrub_url, split_prologue, to_ntriples,

@@ -14,7 +14,7 @@ import rdflib
 from click.testing import CliRunner
 
 from esco_graph.cli import cli
-from esco_graph.queries import occupations_for_skill, skills_of_occupation
+from esco_graph.store.queries import occupations_for_skill, skills_of_occupation
 from esco_graph.store import DEFAULT_GRAPH_STANDIN, RemoteStore, open_store
 from servers import VIRTUOSO_PASSWORD, VIRTUOSO_ROW_CAP, VIRTUOSO_USER, start_oxigraph, start_virtuoso
 

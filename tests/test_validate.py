@@ -1,4 +1,4 @@
-"""SHACL shapes (shapes/*.ttl), esco_graph.shacl and esco_graph.fastshacl.
+"""SHACL shapes (shapes/*.ttl), esco_graph.shacl and esco_graph.shacl.fast.
 
 Every broken-graph test runs on both engines (pySHACL and fastshacl); further tests assert the
 two agree result for result, on the fixture, on every broken graph, on a shapes graph using the
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SH, SKOS, XSD
 
-from esco_graph import fastshacl
+from esco_graph.shacl import fast as fastshacl
 from esco_graph.errors import EscoGraphError, InputError
 from esco_graph.namespaces import DCT, EG, ESCO
 from esco_graph.shacl import (

@@ -4,9 +4,9 @@ Core SHACL only (no ``sh:sparql``, no rules), run with ``inference="none"``: the
 its classes explicitly. Two engines give the same answer (tests assert it, result for result):
 
 * ``engine="pyshacl"``: the reference implementation (about a minute on 450,000 triples);
-* ``engine="fast"``: :mod:`esco_graph.fastshacl`, which compiles the same shapes graph into
+* ``engine="fast"``: :mod:`esco_graph.shacl.fast`, which compiles the same shapes graph into
   plain-Python checks over an index of the triples (a second or two on 450,000 triples); it
-  refuses, with :class:`~esco_graph.fastshacl.UnsupportedShapesError`, any shapes graph using a
+  refuses, with :class:`~esco_graph.shacl.fast.UnsupportedShapesError`, any shapes graph using a
   feature it does not implement, so it never skips a shape;
 * ``engine="auto"`` (the default): ``fast``, or ``pyshacl`` when the shapes use something
   ``fast`` refuses or when ``inference`` is not ``"none"``.
@@ -38,8 +38,8 @@ from rdflib.collection import Collection
 from rdflib.graph import ConjunctiveGraph, Dataset
 from rdflib.namespace import RDF, SH
 
-from .errors import EscoGraphError, InputError
-from .namespaces import PREFIXES
+from ..errors import EscoGraphError, InputError
+from ..namespaces import PREFIXES
 
 __all__ = [
     "SHAPES_DIR", "load_shapes", "read_graph", "report_results", "report_text", "shape_files",
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: The repository's shapes folder (next to the package); see :func:`shape_files`.
-SHAPES_DIR = Path(__file__).resolve().parent.parent / "shapes"
+SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
 
 #: RDF syntax of each file extension :func:`read_graph` accepts (rdflib plugin names).
 FORMATS = {
@@ -188,7 +188,7 @@ def read_graph(path: str | Path, format: str | None = None) -> Graph:
             return _union(ds)
         g = Graph()
         if fmt == "json-ld":
-            from .jsonld import read_local_jsonld
+            from ..graph.jsonld import read_local_jsonld
 
             g.parse(data=read_local_jsonld(p), format=fmt, publicID=p.resolve().as_uri())
         else:
@@ -225,7 +225,7 @@ def validate(data_graph, shapes_graph: Graph | None = None, *, inference: str = 
     if engine == "fast" and not no_inference:
         raise ValueError("engine='fast' supports only inference='none'")
     if engine in ("auto", "fast") and no_inference:
-        from . import fastshacl
+        from . import fast as fastshacl
         try:
             compiled = fastshacl.compile_shapes(shapes_graph)
         except fastshacl.UnsupportedShapesError:

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Union
 
-from .errors import InputError
+from ..errors import InputError
 
 
 def _external_context(node) -> str | None:

@@ -1,7 +1,7 @@
 """Inputs as users have them: files, folders, globs, '-', URLs, zip/tar archives, lists of them.
 
 `iter_pages(inputs)` turns what the user named into pages, in a stable order, each with its
-provenance (esco_graph.pages.Page: location, IRI, retrieval time, sha256):
+provenance (esco_graph.sources.pages.Page: location, IRI, retrieval time, sha256):
 
 | input | pages | location / IRI |
 |---|---|---|
@@ -9,7 +9,7 @@ provenance (esco_graph.pages.Page: location, IRI, retrieval time, sha256):
 | `pages/` | every .txt/.html file below, sorted | each path / its file: URI |
 | `'pages/*.html'` | the matching files (expanded here, sorted; `**` recurses) | as files |
 | `-` | standard input (a page, or a zip/tar of pages) | `-` / `urn:esco-graph:stdin` |
-| `https://host/page` | fetched (esco_graph.fetch: polite, cached) | the URL / the URL |
+| `https://host/page` | fetched (esco_graph.sources.urls: polite, cached) | the URL / the URL |
 | `crawl.zip`, `crawl.tar.gz` | every page member, sorted by name | `crawl.zip!pages/a.html` / `jar:file:///abs/crawl.zip!/pages/a.html` |
 | `crawl.zip!pages/a.html` | that member only | as above |
 | `--from-list FILE` | each line a path or URL (`#` comments and blank lines skipped) | as each |
@@ -37,7 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Iterable, Iterator, Optional, Sequence, Union
 from urllib.parse import quote
 
-from .errors import InputError
+from ..errors import InputError
 from .pages import _PAGE_SUFFIXES as PAGE_SUFFIXES
 from .pages import _SKIP_NAMES as SKIP_NAMES
 from .pages import MAX_PAGE_BYTES, Page, iso_utc, page_from_bytes, read_file
@@ -59,7 +59,7 @@ class Inputs:
 
     items: Sequence[str] = ()
     from_lists: Sequence[str] = ()
-    fetcher: Optional[object] = None  # esco_graph.fetch.Fetcher; a default one on first use
+    fetcher: Optional[object] = None  # esco_graph.sources.urls.Fetcher; a default one on first use
     stdin: Optional[BinaryIO] = None  # for tests; sys.stdin.buffer otherwise
     errors: list = field(default_factory=list, repr=False)
 
@@ -76,7 +76,7 @@ class Inputs:
 
     def get_fetcher(self):
         if self.fetcher is None:
-            from .fetch import Fetcher
+            from .urls import Fetcher
 
             self.fetcher = Fetcher()
         return self.fetcher
@@ -162,7 +162,7 @@ def _expand(item: str, state: _State) -> Iterator[Union[Page, InputError]]:
     if item == "-":
         yield from _stdin(state)
         return
-    from .fetch import is_url
+    from .urls import is_url
 
     if is_url(item):
         yield from _url(item, state)

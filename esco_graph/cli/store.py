@@ -1,6 +1,6 @@
 """The store commands: ``load``, ``query``, ``skills``, ``occupations``.
 
-Thin: parse options, call :mod:`esco_graph.store` / :mod:`esco_graph.queries`, turn library errors
+Thin: parse options, call :mod:`esco_graph.store` / :mod:`esco_graph.store.queries`, turn library errors
 into one-line click errors. ``store_options`` and ``open_store_from_options`` are shared with
 ``build --store/--endpoint``.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from .errors import EscoGraphError, InputError
-from .queries import occupations_for_skill, skills_of_occupation
-from .store import RESULT_FORMATS, STORE_TYPES, LoadReport, QueryResult, Store, default_store_path, open_store
+from ..errors import EscoGraphError, InputError
+from ..store.queries import occupations_for_skill, skills_of_occupation
+from ..store import RESULT_FORMATS, STORE_TYPES, LoadReport, QueryResult, Store, default_store_path, open_store
 
 __all__ = ["load", "occupations", "open_store_from_options", "query", "register", "skills", "store_options"]
 

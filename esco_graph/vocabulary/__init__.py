@@ -43,10 +43,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional
 
-from .errors import VocabularyError
-from .text import label_key
-from .model import KNOWLEDGE, REUSE_LEVELS, SKILL
-from .namespaces import (
+from ..errors import VocabularyError
+from ..text import label_key
+from ..model import KNOWLEDGE, REUSE_LEVELS, SKILL
+from ..namespaces import (
     DIGITAL_SCHEME,
     ISCO_GROUP,
     ISCO_SCHEME,

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Union
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Files that are never pages, skipped when walking a folder.
 _SKIP_NAMES = {".DS_Store", "Thumbs.db"}

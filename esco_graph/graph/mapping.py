@@ -17,9 +17,9 @@ from typing import Iterable, Optional, Sequence
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
 
-from . import __version__
-from .model import ESSENTIAL, OPTIONAL, REUSE_LEVELS, SKILL_TYPES, Occupation, Skill, Source
-from .namespaces import (
+from .. import __version__
+from ..model import ESSENTIAL, OPTIONAL, REUSE_LEVELS, SKILL_TYPES, Occupation, Skill, Source
+from ..namespaces import (
     DCT,
     DIGITAL_SCHEME,
     EG,
@@ -33,8 +33,8 @@ from .namespaces import (
     SKILL_SCHEME,
     SKILL_TYPE,
 )
-from .reconcile import Reconciliation, check_base_iri, isco_chain
-from .text import slug
+from ..reconcile import Reconciliation, check_base_iri, isco_chain
+from ..text import slug
 
 Triple = tuple  # (subject, predicate, object) of rdflib terms
 

@@ -65,8 +65,8 @@ from typing import Any, BinaryIO, Union
 
 import pyoxigraph as ox
 
-from .errors import InputError, OutputError, StoreError
-from .namespaces import PREFIXES
+from ..errors import InputError, OutputError, StoreError
+from ..namespaces import PREFIXES
 
 __all__ = [
     "DEFAULT_GRAPH_LABEL", "DEFAULT_GRAPH_STANDIN", "PRESETS", "STORE_TYPES", "EmbeddedStore",
@@ -158,7 +158,7 @@ def _jsonld_to_nquads(path: Path, dest: Path) -> None:
     import rdflib
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-    from .jsonld import read_local_jsonld
+    from ..graph.jsonld import read_local_jsonld
 
     text = read_local_jsonld(path)  # refuses remote and file contexts: nothing is fetched or read
     ds = rdflib.Dataset()

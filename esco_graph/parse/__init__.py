@@ -14,7 +14,7 @@ from typing import Optional, Union
 from ..errors import InputError
 from ..model import Occupation, Source
 
-_BUILTIN = ("esco_graph.parsers.esco", "esco_graph.parsers.destinai")
+_BUILTIN = ("esco_graph.parse.esco", "esco_graph.parse.destinai")
 _REGISTRY: dict[str, ModuleType] = {}
 
 
@@ -22,7 +22,7 @@ _REGISTRY: dict[str, ModuleType] = {}
 class ParseContext:
     """What a parser may use beyond the page itself: known labels for splitting run-together text."""
 
-    lexicon: Optional[object] = None  # esco_graph.splitting.Lexicon
+    lexicon: Optional[object] = None  # esco_graph.parse.split.Lexicon
 
 
 def register(module: ModuleType) -> None:

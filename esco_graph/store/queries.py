@@ -22,8 +22,8 @@ import re
 
 import pyoxigraph as ox
 
-from .errors import StoreError
-from .store import QueryResult, Store
+from ..errors import StoreError
+from . import QueryResult, Store
 
 __all__ = ["is_iri", "occupations_for_skill", "skills_of_occupation"]
 

@@ -4,7 +4,7 @@ Shape (see DESIGN.md): site chrome, `§ OCCUPATION · GLOBAL STANDARDS`, title, 
 `Description` and its text, `Theoretical Knowledge` / `Practical Skills`, each with `ESSENTIAL...`
 and/or `OPTIONAL...` headings followed by ONE line of labels run together, then `SKILLS OVERVIEW`
 with `N total` and `X essential · Y optional`. The run-together lines are split by
-esco_graph.splitting, using the declared counts and any known labels.
+esco_graph.parse.split, using the declared counts and any known labels.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Optional
 
 from ..errors import DataQualityError, InputError
 from ..model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, DeclaredCounts, Occupation, Skill, SkillLink, Source
-from ..splitting import LOW_CONFIDENCE, Piece, split_runs
+from .split import LOW_CONFIDENCE, Piece, split_runs
 from ..text import clean_label, declared_count
 
 LAYOUT = "destinai"
@@ -117,7 +117,7 @@ def _read_skills(body: list[str], where: str):
 
     A run is the ONE line of run-together labels under a heading (a text dump), or a tuple of
     labels when several lines follow the heading (an HTML page whose markup kept each label in
-    an element of its own: esco_graph.html puts each on its own line); a blank line, the next
+    an element of its own: esco_graph.parse.html puts each on its own line); a blank line, the next
     heading, section or end marker closes the list.
     """
     runs: dict[tuple[str, str], object] = {}

@@ -36,8 +36,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .errors import InputError
-from .text import label_key
+from ..errors import InputError
+from ..text import label_key
 
 #: Elements laid out as blocks (a line of their own).
 BLOCK = frozenset(

@@ -53,7 +53,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import ConjunctiveGraph, Dataset
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
-from .errors import EscoGraphError
+from ...errors import EscoGraphError
 
 __all__ = ["CompiledShapes", "Index", "Result", "UnsupportedShapesError", "compile_shapes",
            "index", "validate"]
@@ -629,7 +629,7 @@ class CompiledShapes:
 
     def report(self, results: list, idx: Index) -> tuple[bool, Graph, str]:
         """``(conforms, report_graph, report_text)`` for ``results``, as pySHACL builds them."""
-        from .shacl import report_text
+        from .. import report_text
 
         vg = Graph(bind_namespaces="core")
         for prefix, ns in self.sg.namespace_manager.namespaces():
@@ -1090,7 +1090,7 @@ def compile_shapes(shapes_graph: Graph | None = None) -> CompiledShapes:
     """Compile ``shapes_graph`` (default: :func:`esco_graph.shacl.load_shapes`), cached per
     graph object (do not modify a graph after compiling it)."""
     if shapes_graph is None:
-        from .shacl import load_shapes
+        from .. import load_shapes
         shapes_graph = load_shapes()
     with _compiled_lock:
         hit = _compiled.get(id(shapes_graph))

@@ -13,9 +13,9 @@ import time
 
 import click
 
-from . import __version__
-from .errors import EscoGraphError, OutputError, StoreError, ValidationError
-from .namespaces import DEFAULT_BASE_IRI
+from .. import __version__
+from ..errors import EscoGraphError, OutputError, StoreError, ValidationError
+from ..namespaces import DEFAULT_BASE_IRI
 
 EXIT_INPUT, EXIT_VALIDATION, EXIT_OUTPUT = 1, 3, 4
 
@@ -80,15 +80,15 @@ def shapes_option(func):
 def input_options(name: str):
     """The inputs of a command: INPUT... and --from-list, --refresh, --cache-dir, --timeout.
 
-    The command receives an esco_graph.inputs.Inputs under `name` (iterable as the names given),
+    The command receives an esco_graph.sources.Inputs under `name` (iterable as the names given),
     which carries the fetcher for URLs.
     """
 
     def decorate(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            from .fetch import Fetcher
-            from .inputs import Inputs
+            from ..sources.urls import Fetcher
+            from ..sources import Inputs
 
             items, from_lists = kwargs.pop(name), kwargs.pop("from_lists")
             refresh, cache_dir, timeout = kwargs.pop("refresh"), kwargs.pop("cache_dir"), kwargs.pop("timeout")
@@ -125,7 +125,7 @@ def input_options(name: str):
 def _load_shapes(paths):
     if not paths:
         return None
-    from .shacl import load_shapes
+    from ..shacl import load_shapes
 
     return load_shapes(paths)
 
@@ -133,7 +133,7 @@ def _load_shapes(paths):
 def _load_vocabulary(paths):
     if not paths:
         return None
-    from .vocabulary import Vocabulary
+    from ..vocabulary import Vocabulary
 
     return Vocabulary.load(paths)
 
@@ -189,12 +189,12 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
     Every -o is written from one build, atomically: a failed build leaves any previous
     output untouched.
     """
-    from .build import build_graph
-    from .export import Rendered, check_output_path, write_all, writer_for_path
+    from ..pipeline import build_graph
+    from ..graph.writers import Rendered, check_output_path, write_all, writer_for_path
 
     if not outputs and store_dir is None and endpoint is None:
         raise click.UsageError("give at least one -o OUTPUT, or --store DIR / --endpoint URL")
-    from .reconcile import check_base_iri
+    from ..reconcile import check_base_iri
 
     check_base_iri(base_iri)  # before any work
     for path in outputs:
@@ -204,7 +204,7 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
         check_output_path(report_path)
     store = None
     if store_dir is not None or endpoint is not None:  # a store that is down fails before any work
-        from .cli_store import open_store_from_options
+        from .store import open_store_from_options
 
         store = open_store_from_options(store_dir=store_dir, endpoint=endpoint, store_type=store_type)
     vocabulary = _load_vocabulary(vocabulary_paths)
@@ -229,7 +229,7 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
             click.echo(loaded.summary(), err=True)
     summary = result.summary()
     if report_path:
-        from .export import atomic_output
+        from ..graph.writers import atomic_output
 
         with atomic_output(report_path) as stream:
             stream.write(json.dumps(summary, indent=1, ensure_ascii=False).encode("utf-8") + b"\n")
@@ -265,7 +265,7 @@ def _print_summary(summary: dict, outputs, quiet: bool) -> None:
 @library_errors
 def parse(pages, vocabulary_paths, keep_going):
     """Print the neutral record of each page as JSON (one object, or a list for several pages)."""
-    from .build import parse_pages
+    from ..pipeline import parse_pages
 
     outcome = parse_pages(pages, vocabulary=_load_vocabulary(vocabulary_paths), keep_going=keep_going)
     records = [record.to_dict() for record in outcome.records]
@@ -284,8 +284,8 @@ def parse(pages, vocabulary_paths, keep_going):
 @library_errors
 def validate(graphs, shapes_paths, report_path, quiet):
     """Check RDF files against the SHACL shapes; exit 3 with a readable report when they do not conform."""
-    from .export import atomic_output, check_output_path
-    from .shacl import validate_files
+    from ..graph.writers import atomic_output, check_output_path
+    from ..shacl import validate_files
 
     if report_path:
         check_output_path(report_path)
@@ -299,7 +299,7 @@ def validate(graphs, shapes_paths, report_path, quiet):
         click.echo(f"{', '.join(graphs)}: conforms", err=True)
 
 
-from .cli_store import load, occupations, query, skills  # noqa: E402  (store commands, cli_store.py)
+from .store import load, occupations, query, skills  # noqa: E402  (store commands, cli_store.py)
 
 cli.add_command(load)
 cli.add_command(query)

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import urljoin, urlsplit
 
-from . import __version__
-from .errors import InputError
+from .. import __version__
+from ..errors import InputError
 
 #: Where the tool says it comes from. A neutral address: the project has no public home yet.
 PROJECT_URL = "https://example.org/esco-graph"
@@ -49,7 +49,7 @@ DEFAULT_MIN_INTERVAL = 1.0  # seconds between two requests to one host
 MAX_RETRY_AFTER = 60.0  # a longer Retry-After is not waited for
 MAX_CRAWL_DELAY = 30.0
 MAX_REDIRECTS = 5
-MAX_BYTES = 64 * 1024 * 1024  # as esco_graph.pages.MAX_PAGE_BYTES
+MAX_BYTES = 64 * 1024 * 1024  # as esco_graph.sources.pages.MAX_PAGE_BYTES
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 _REDIRECTS = {301, 302, 303, 307, 308}
 

@@ -26,9 +26,9 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from .errors import OutputError
-from .namespaces import PREFIXES
-from .rdf import PageGraph, merged_triples
+from ..errors import OutputError
+from ..namespaces import PREFIXES
+from .mapping import PageGraph, merged_triples
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def _write_trig(rendered: Rendered, stream):
 @lru_cache(maxsize=1)
 def jsonld_context() -> dict:
     """The JSON-LD context shipped in data/context.jsonld."""
-    for candidate in (Path(__file__).resolve().parent / "context.jsonld", Path(__file__).resolve().parent.parent / "data" / "context.jsonld"):
+    for candidate in (Path(__file__).resolve().parents[1] / "context.jsonld", Path(__file__).resolve().parents[2] / "data" / "context.jsonld"):
         if candidate.is_file():
             return json.loads(candidate.read_text(encoding="utf-8"))
     raise OutputError("the JSON-LD context (data/context.jsonld) is missing from the installation")

@@ -16,11 +16,11 @@ from typing import Callable, Iterable, Optional, Union
 from .errors import EscoGraphError, InputError, ValidationError
 from .model import Occupation, Source
 from .namespaces import DEFAULT_BASE_IRI
-from .pages import Page
-from .parsers import ParseContext, detect_layout, page_lines, parse_text, parsers
-from .rdf import PageGraph, page_graphs, to_dataset, to_graph
+from .sources.pages import Page
+from .parse import ParseContext, detect_layout, page_lines, parse_text, parsers
+from .graph.mapping import PageGraph, page_graphs, to_dataset, to_graph
 from .reconcile import Reconciliation, reconcile
-from .splitting import Lexicon
+from .parse.split import Lexicon
 
 
 def page_source(page: Page, layout: str) -> Source:
@@ -38,7 +38,7 @@ def page_source(page: Page, layout: str) -> Source:
 def page_text(page: Page) -> str:
     """The text the layout parsers read: HTML laid out as a browser would, text as it is."""
     if page.media_type == "text/html":
-        from .html import html_to_text  # imported lazily: text pages need no HTML parser
+        from .parse.html import html_to_text  # imported lazily: text pages need no HTML parser
 
         return html_to_text(page.text, page.location)
     return page.text
@@ -47,7 +47,7 @@ def page_text(page: Page) -> str:
 def page_links(page: Page, record: Occupation) -> Occupation:
     """The record with the official ESCO IRIs its HTML page links to (text pages have none)."""
     if page.media_type == "text/html":
-        from .html import apply_links
+        from .parse.html import apply_links
 
         return apply_links(record, page.text, page.location)
     return record
@@ -61,7 +61,7 @@ def parse_page(
 ) -> Occupation:
     """Parse one page (a Page, or a file path, URL or 'archive.zip!member') into an Occupation record."""
     if not isinstance(page, Page):
-        from .inputs import read_one
+        from .sources import read_one
 
         page = read_one(str(page))
     if lexicon is None and vocabulary is not None:
@@ -109,7 +109,7 @@ def parse_pages(
             raise error
         failures.append(error)
 
-    from .inputs import iter_pages  # files, folders, globs, '-', URLs, archives, --from-list
+    from .sources import iter_pages  # files, folders, globs, '-', URLs, archives, --from-list
 
     index = 0
     for item in iter_pages(inputs):
@@ -173,7 +173,7 @@ def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
     if jobs <= 1 or len(deferred) < 64 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_parse_deferred_one, deferred)
         return
-    from .splitting import prepare
+    from .parse.split import prepare
 
     prepare()
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
@@ -241,7 +241,7 @@ class BuildResult:
 
 
 def _low_confidence() -> float:
-    from .splitting import LOW_CONFIDENCE
+    from .parse.split import LOW_CONFIDENCE
 
     return LOW_CONFIDENCE
 
