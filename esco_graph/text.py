@@ -59,3 +59,9 @@ def declared_count(digits: str, where: str, what: str) -> int:
         shown = digits if len(digits) <= 20 else digits[:20] + "..."
         raise DataQualityError(where, f"{what} {shown!r} is not a plausible count (0 to {MAX_DECLARED_COUNT})")
     return int(digits)
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """``text`` on one line (white space folded), cut to ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

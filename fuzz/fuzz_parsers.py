@@ -22,7 +22,6 @@ The mutator takes any ``random.Random``-like source, so the CI test
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import multiprocessing
 import os

@@ -316,7 +316,7 @@ def test_output_in_a_read_only_folder(read_only_folder, bad_page):
 def test_atomic_output_in_a_read_only_folder_is_an_output_error(read_only_folder):
     """Past the CLI's check (a library user calling write() directly): an OutputError, not an OSError."""
     from esco_graph.errors import OutputError
-    from esco_graph.graph.writers import atomic_output
+    from esco_graph.files import atomic_output
 
     with pytest.raises(OutputError, match="graph.nt"):
         with atomic_output(str(read_only_folder / "graph.nt")) as stream:
@@ -327,7 +327,7 @@ def test_atomic_output_in_a_read_only_folder_is_an_output_error(read_only_folder
 
 def test_atomic_output_leaves_no_named_file_while_writing(tmp_path):
     """While the block runs, the folder shows only the previous file (the new one has no name)."""
-    from esco_graph.graph.writers import atomic_output
+    from esco_graph.files import atomic_output
 
     target = tmp_path / "graph.ttl"
     target.write_bytes(b"previous\n")
@@ -340,7 +340,7 @@ def test_atomic_output_leaves_no_named_file_while_writing(tmp_path):
 
 
 def test_atomic_output_keeps_the_previous_file_mode(tmp_path):
-    from esco_graph.graph.writers import atomic_output
+    from esco_graph.files import atomic_output
 
     target = tmp_path / "graph.ttl"
     target.write_bytes(b"previous\n")
@@ -352,19 +352,19 @@ def test_atomic_output_keeps_the_previous_file_mode(tmp_path):
 
 def test_atomic_output_without_o_tmpfile(tmp_path, monkeypatch):
     """Where O_TMPFILE is missing, a named hidden temporary file is used and removed on failure."""
-    from esco_graph.graph import writers as export
+    from esco_graph import files
 
-    monkeypatch.delattr(export.os, "O_TMPFILE", raising=False)
+    monkeypatch.delattr(files.os, "O_TMPFILE", raising=False)
     target = tmp_path / "graph.ttl"
     target.write_bytes(b"previous\n")
     with pytest.raises(RuntimeError):
-        with export.atomic_output(str(target)) as stream:
+        with files.atomic_output(str(target)) as stream:
             stream.write(b"partial")
             assert any(p.name.startswith(".graph.ttl.") for p in tmp_path.iterdir())
             raise RuntimeError("boom")
     assert target.read_bytes() == b"previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
-    with export.atomic_output(str(target)) as stream:
+    with files.atomic_output(str(target)) as stream:
         stream.write(b"new\n")
     assert target.read_bytes() == b"new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]

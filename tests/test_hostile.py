@@ -32,7 +32,6 @@ from rdflib.namespace import SKOS, XSD
 
 from esco_graph.pipeline import parse_page
 from esco_graph.cli import cli
-from esco_graph.errors import EscoGraphError
 from esco_graph.model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, Occupation, Skill, SkillLink, Source
 from esco_graph.sources.pages import page_from_bytes
 from esco_graph.shacl import validate

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import tarfile
-import time
 import zipfile
 from pathlib import Path
 

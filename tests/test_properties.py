@@ -26,7 +26,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 

@@ -102,7 +102,7 @@ def _payloads(url: str, canary: Path) -> list[str]:
         "../../../../../../etc/passwd", "file:///etc/passwd", "file:///etc/shadow", f"{url}/label", "/etc/passwd",
         f"@import url({url}/css)", f"${{jndi:ldap://127.0.0.1:1/{canary.name}}}", "{{7*7}} {% include '/etc/passwd' %}",
         f"$(touch {canary}) `touch {canary}`", f"__import__('os').system('touch {canary}')",
-        f"'; DROP TABLE skills; -- \" ; DROP ALL ; INSERT DATA {{ <urn:x> <urn:y> <urn:z> }} #",
+        "'; DROP TABLE skills; -- \" ; DROP ALL ; INSERT DATA { <urn:x> <urn:y> <urn:z> } #",
         f"SERVICE <{url}/sparql> {{ ?s ?p ?o }}", f"LOAD <{url}/data.ttl>", f"<{url}/iri>", "\\\\127.0.0.1\\share\\x",
     ]
 

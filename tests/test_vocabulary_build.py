@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from conftest import DESTINAI_PAGE, ESCO_PAGE, ROOT, SAMPLES
+from conftest import ESCO_PAGE, ROOT, SAMPLES
 from esco_graph import build_graph
 from esco_graph.cli import cli
 from esco_graph.namespaces import ESCO

@@ -190,7 +190,8 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
     output untouched.
     """
     from ..pipeline import build_graph
-    from ..graph.writers import Rendered, check_output_path, write_all, writer_for_path
+    from ..files import check_output_path
+    from ..graph.writers import Rendered, write_all, writer_for_path
 
     if not outputs and store_dir is None and endpoint is None:
         raise click.UsageError("give at least one -o OUTPUT, or --store DIR / --endpoint URL")
@@ -229,7 +230,7 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
             click.echo(loaded.summary(), err=True)
     summary = result.summary()
     if report_path:
-        from ..graph.writers import atomic_output
+        from ..files import atomic_output
 
         with atomic_output(report_path) as stream:
             stream.write(json.dumps(summary, indent=1, ensure_ascii=False).encode("utf-8") + b"\n")
@@ -284,7 +285,7 @@ def parse(pages, vocabulary_paths, keep_going):
 @library_errors
 def validate(graphs, shapes_paths, report_path, quiet):
     """Check RDF files against the SHACL shapes; exit 3 with a readable report when they do not conform."""
-    from ..graph.writers import atomic_output, check_output_path
+    from ..files import atomic_output, check_output_path
     from ..shacl import validate_files
 
     if report_path:

@@ -39,6 +39,7 @@ from rdflib.graph import ConjunctiveGraph, Dataset
 from rdflib.namespace import RDF, SH
 
 from ..errors import EscoGraphError, InputError
+from ..terms import SYNTAXES
 from ..namespaces import PREFIXES
 
 __all__ = [
@@ -50,19 +51,7 @@ __all__ = [
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
 
 #: RDF syntax of each file extension :func:`read_graph` accepts (rdflib plugin names).
-FORMATS = {
-    ".ttl": "turtle",
-    ".turtle": "turtle",
-    ".nt": "nt",
-    ".nq": "nquads",
-    ".trig": "trig",
-    ".jsonld": "json-ld",
-    ".json": "json-ld",
-    ".rdf": "xml",
-    ".owl": "xml",
-    ".xml": "xml",
-    ".n3": "n3",
-}
+FORMATS = {ext: syntax.rdflib for syntax in SYNTAXES for ext in syntax.extensions + syntax.loose_extensions}
 _QUAD_FORMATS = {"nquads", "trig"}
 
 _cache: dict[tuple, Graph] = {}

@@ -21,10 +21,8 @@ import ipaddress
 import json
 import os
 import socket
-import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 import urllib.robotparser
 from dataclasses import dataclass
@@ -35,7 +33,9 @@ from typing import Callable, Optional
 from urllib.parse import urljoin, urlsplit
 
 from .. import __version__
-from ..errors import InputError
+from ..errors import InputError, OutputError
+from ..files import write_atomic
+from ..http import HttpClient, Response, TooLarge
 
 #: Where the tool says it comes from. A neutral address: the project has no public home yet.
 PROJECT_URL = "https://example.org/esco-graph"
@@ -86,11 +86,37 @@ class _Answer:
     url: str
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Redirects are followed by Fetcher itself (schemes checked, robots.txt asked, bounded)."""
+class _PageClient(HttpClient):
+    """The HTTP client with a fetcher's politeness: its turn per host, Retry-After, its messages."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+    def __init__(self, fetcher: "Fetcher", origin: str):
+        super().__init__(origin, timeout=fetcher.timeout, retries=fetcher.retries, backoff=fetcher.backoff,
+                         sleep=fetcher.sleep, max_bytes=fetcher.max_bytes)
+        self.fetcher = fetcher
+        self.named = origin
+
+    def before_attempt(self, url: str) -> None:
+        self.fetcher._wait_turn(url)
+        self.fetcher.requests += 1
+
+    def should_retry(self, resp: Response) -> bool:
+        return resp.status in _RETRY_STATUS
+
+    def retry_delay(self, attempt: int, resp: Optional[Response]) -> float:
+        wait = self.fetcher._retry_after(_Answer(resp.status, resp.reason, _lower(resp.headers), b"", "")) if resp else None
+        return self.backoff * 2**attempt if wait is None else wait
+
+    def give_up(self, url, what, attempts, failure) -> Exception:
+        if isinstance(failure, Response):
+            return InputError(self.named, f"HTTP {failure.status} {failure.reason} ({attempts} attempts)".replace("  ", " "))
+        if isinstance(failure, (socket.timeout, TimeoutError)):
+            return InputError(self.named, f"no answer within {self.timeout:g} s (timed out {attempts} times)")
+        if isinstance(failure, HTTPException):
+            return InputError(self.named, f"cannot connect: bad HTTP answer ({type(failure).__name__}) ({attempts} attempts)")
+        return InputError(self.named, f"cannot connect: {_reason(failure)} ({attempts} attempts)")
+
+    def fatal(self, url, what, exc) -> Exception:
+        return self.give_up(url, what, 1, exc)
 
 
 def is_url(text: str) -> bool:
@@ -151,7 +177,7 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.user_agent = user_agent
         self.sleep = sleep
-        self._opener = urllib.request.build_opener(_NoRedirect())
+        self._clients: dict[str, _PageClient] = {}  # scheme://host -> its client
         self._last: dict[str, float] = {}  # host -> monotonic time of the last request
         self._delay: dict[str, float] = {}  # host -> Crawl-delay from robots.txt
         self._robots: dict[str, object] = {}  # scheme://host -> RobotFileParser | True (allow) | str (why not)
@@ -201,9 +227,9 @@ class Fetcher:
         meta_path, body_path = self._paths(url)
         try:
             meta_path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(body_path, answer.body)
-            _atomic_write(meta_path, json.dumps(meta, indent=1).encode("utf-8"))
-        except OSError:
+            write_atomic(body_path, answer.body)
+            write_atomic(meta_path, json.dumps(meta, indent=1).encode("utf-8"))
+        except (OSError, OutputError):
             pass  # a cache that cannot be written only costs a refetch next time
 
     # --- fetching ---------------------------------------------------------------------------------
@@ -261,33 +287,22 @@ class Fetcher:
 
     def _exchange(self, url: str, headers: dict, named: str) -> _Answer:
         """One request, retried (bounded, with backoff) on 5xx, 429, time-outs and connection errors."""
-        attempts = self.retries + 1
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            self._wait_turn(url)
-            try:
-                answer = self._request(url, headers, named)
-            except socket.timeout:
-                if last:
-                    raise InputError(named, f"no answer within {self.timeout:g} s (timed out {attempts} times)") from None
-                self.sleep(self.backoff * 2**attempt)
-                continue
-            except OSError as exc:
-                reason = _reason(exc)
-                if last:
-                    raise InputError(named, f"cannot connect: {reason} ({attempts} attempts)") from None
-                self.sleep(self.backoff * 2**attempt)
-                continue
-            if answer.status in _RETRY_STATUS and not last:
-                wait = self._retry_after(answer)
-                self.sleep(self.backoff * 2**attempt if wait is None else wait)
-                continue
-            if answer.status in _RETRY_STATUS:
-                raise InputError(named, f"HTTP {answer.status} {answer.reason} ({attempts} attempts)".replace("  ", " "))
-            return answer
-        raise AssertionError("unreachable")  # pragma: no cover
+        parts = urlsplit(url)
+        origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        client = self._clients.get(origin)
+        if client is None:
+            client = self._clients[origin] = _PageClient(self, origin)
+        client.named = named
+        try:
+            resp = client.request("GET", url, headers={"User-Agent": self.user_agent, "Accept": _ACCEPT, **headers},
+                                  what="fetch", authenticate=False)
+        except TooLarge as error:
+            raise InputError(named, f"the answer is larger than any occupation page ({error.limit} bytes at most)") from None
+        finally:
+            client.close()  # one connection a request, as a browser fetching one page would
+        return _Answer(resp.status, resp.reason or "", _lower(resp.headers), resp.body, url)
 
-    def _retry_after(self, answer: _Answer) -> Optional[float]:
+    def _retry_after(self, answer) -> Optional[float]:
         value = (answer.headers.get("retry-after") or "").strip()
         if not value:
             return None
@@ -299,31 +314,6 @@ class Fetcher:
             except (TypeError, ValueError):
                 return None
         return min(max(0.0, seconds), MAX_RETRY_AFTER)
-
-    def _request(self, url: str, headers: dict, named: str) -> _Answer:
-        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, "Accept": _ACCEPT, **headers})
-        self.requests += 1
-        try:
-            response = self._opener.open(request, timeout=self.timeout)
-        except urllib.error.HTTPError as error:  # 3xx (not followed here), 4xx, 5xx
-            with error:
-                body = _read_bounded(error, self.max_bytes, named) if error.fp is not None else b""
-                return _Answer(error.code, error.reason or "", _lower(error.headers), body, url)
-        except urllib.error.URLError as error:
-            reason = error.reason
-            if isinstance(reason, socket.timeout):
-                raise reason from None
-            if isinstance(reason, OSError):
-                raise reason from None
-            raise OSError(str(reason)) from None
-        except HTTPException as error:
-            raise OSError(f"bad HTTP answer ({type(error).__name__})") from None
-        with response:
-            try:
-                body = _read_bounded(response, self.max_bytes, named)
-            except HTTPException as error:
-                raise OSError(f"bad HTTP answer ({type(error).__name__})") from None
-            return _Answer(response.status, response.reason or "", _lower(response.headers), body, url)
 
     def _wait_turn(self, url: str) -> None:
         host = urlsplit(url).netloc.lower()
@@ -392,33 +382,12 @@ def _lower(headers) -> dict:
     return {k.lower(): v for k, v in (headers.items() if headers is not None else [])}
 
 
-def _read_bounded(stream, limit: int, named: str) -> bytes:
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(named, f"the answer is larger than any occupation page ({limit} bytes at most)")
-    return data
-
-
 def _reason(exc: OSError) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, socket.gaierror):
         return "unknown host"
     return exc.strerror or str(exc) or type(exc).__name__
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
 
 
 __all__ = ["Fetched", "Fetcher", "USER_AGENT", "default_cache_dir", "is_url"]

@@ -42,16 +42,11 @@ bodies; urllib's digest code computes the digest answer).
 """
 from __future__ import annotations
 
-import base64
 import csv
-import html
-import http.client
 import io
 import json
-import netrc
 import os
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -61,11 +56,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Union
+from typing import Any, Union
 
 import pyoxigraph as ox
 
 from ..errors import InputError, OutputError, StoreError
+from ..files import write_atomic
+from ..terms import SYNTAXES, syntax_named, to_oxigraph
+from ..http import SERVER_ERROR_CODE, Body, HttpClient, Response, scrub_url, server_message
+from ..text import one_line
 from ..namespaces import PREFIXES
 
 __all__ = [
@@ -116,18 +115,6 @@ def default_store_path() -> Path:
 
 
 _JSONLD = "json-ld"  # read through rdflib (its JSON-LD processor handles contexts fully)
-_FORMATS: dict[str, Any] = {
-    "ttl": ox.RdfFormat.TURTLE, "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES, "ntriples": ox.RdfFormat.N_TRIPLES, "n-triples": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS, "nquads": ox.RdfFormat.N_QUADS, "n-quads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "n3": ox.RdfFormat.N3,
-    "rdf": ox.RdfFormat.RDF_XML, "owl": ox.RdfFormat.RDF_XML, "xml": ox.RdfFormat.RDF_XML,
-    "rdfxml": ox.RdfFormat.RDF_XML, "rdf/xml": ox.RdfFormat.RDF_XML,
-    "jsonld": _JSONLD, "json-ld": _JSONLD, "json": _JSONLD,
-}
-
-
 def rdf_format(path: str | Path, format: str | None = None):
     """The RDF format of ``path``: ``format`` (a name or extension) if given, else the extension."""
     key = (format or "").lower().lstrip(".")
@@ -137,7 +124,8 @@ def rdf_format(path: str | Path, format: str | None = None):
             if name.endswith(suffix):
                 raise InputError(str(path), "compressed files are not read: decompress it first")
         key = name.rsplit(".", 1)[-1] if "." in name else ""
-    fmt = _FORMATS.get(key)
+    syntax = syntax_named(key) if key else None
+    fmt = None if syntax is None else (syntax.oxigraph or _JSONLD)
     if fmt is None:
         known = ", ".join(sorted({"ttl", "nt", "nq", "trig", "jsonld", "n3", "rdf"}))
         what = f"format {format!r}" if format else f"extension {Path(path).suffix or '(none)'!r}"
@@ -165,36 +153,20 @@ def _jsonld_to_nquads(path: Path, dest: Path) -> None:
     try:
         ds.parse(data=text, format="json-ld", publicID=Path(path).resolve().as_uri())
     except Exception as e:  # rdflib raises many kinds
-        raise InputError(str(path), f"not readable as JSON-LD: {_one_line(str(e)) or type(e).__name__}") from None
+        raise InputError(str(path), f"not readable as JSON-LD: {one_line(str(e)) or type(e).__name__}") from None
     with open(dest, "wb") as out:
         for s, p, o, g in ds.quads((None, None, None, None)):
-            terms = [_rdflib_to_ox(t) for t in (s, p, o)]
+            terms = [to_oxigraph(t) for t in (s, p, o)]
             if g is None or getattr(g, "identifier", g) == DATASET_DEFAULT_GRAPH_ID:
                 quad = ox.Quad(*terms)
             else:
-                quad = ox.Quad(*terms, _rdflib_to_ox(getattr(g, "identifier", g)))
+                quad = ox.Quad(*terms, to_oxigraph(getattr(g, "identifier", g)))
             out.write(str(quad).encode("utf-8") + b" .\n")
 
 
 # --------------------------------------------------------------------------------------------
 # Terms
 # --------------------------------------------------------------------------------------------
-
-def _rdflib_to_ox(t) -> Term:
-    import rdflib
-
-    if isinstance(t, rdflib.URIRef):
-        return ox.NamedNode(str(t))
-    if isinstance(t, rdflib.BNode):
-        return ox.BlankNode(re.sub(r"[^A-Za-z0-9_]", "_", str(t)) or None)
-    if isinstance(t, rdflib.Literal):
-        if t.language:
-            return ox.Literal(str(t), language=t.language)
-        if t.datatype:
-            return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
-        return ox.Literal(str(t))
-    raise TypeError(f"not an RDF term: {t!r}")
-
 
 def to_term(value) -> Term:
     """A pyoxigraph term for ``value``: pyoxigraph and rdflib terms as they are; a Python ``str``
@@ -206,7 +178,7 @@ def to_term(value) -> Term:
 
     if isinstance(value, Identifier):
         try:
-            return _rdflib_to_ox(value)
+            return to_oxigraph(value)
         except (TypeError, ValueError) as e:
             raise StoreError(f"cannot bind {value!r} into a query: {e}") from None
     if isinstance(value, (bool, int, float, str)):
@@ -290,9 +262,8 @@ def _plain(t: Term | None) -> str:
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
 _RESULT_EXT = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".srj": "json", ".txt": "table"}
-_RDF_OUT_EXT = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
-                ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD,
-                ".rdf": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML, ".n3": ox.RdfFormat.N3}
+_RDF_OUT_EXT = {ext: syntax.oxigraph or ox.RdfFormat.JSON_LD
+                for syntax in SYNTAXES for ext in syntax.extensions + syntax.loose_extensions}
 
 
 @dataclass
@@ -416,27 +387,6 @@ class QueryResult:
     def _need_select(self, what: str) -> None:
         if self.kind != "select":
             raise OutputError(f"{what} is for SELECT and ASK results; write a graph result as RDF")
-
-
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"{path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -629,7 +579,7 @@ def to_iri_or_term(t) -> str:
     """A subject, predicate or object in N-Triples syntax."""
     if isinstance(t, (ox.NamedNode, ox.BlankNode, ox.Literal)):
         return str(t)
-    return str(_rdflib_to_ox(t))
+    return str(to_oxigraph(t))
 
 
 def _graph_body(data) -> bytes:
@@ -795,7 +745,7 @@ def _scan(path: Path, fmt, target: ox.NamedNode | None, shown: Path | None = Non
                 default_bnodes = True
             counts[key] = counts.get(key, 0) + 1
     except SyntaxError as e:
-        raise InputError(str(shown), f"not valid {_format_name(fmt)}: {_one_line(str(e))}") from None
+        raise InputError(str(shown), f"not valid {_format_name(fmt)}: {one_line(str(e))}") from None
     except OSError as e:
         raise InputError(str(shown), f"cannot read: {e.strerror or e}") from None
     return counts, default_bnodes
@@ -823,7 +773,7 @@ def _chunks(path: Path, fmt, target: ox.NamedNode | None, shown: Path, limit: in
             current = key
             buf.append(q.triple)
     except SyntaxError as e:  # (the file changed since it was scanned)
-        raise InputError(str(shown), f"not valid {_format_name(fmt)}: {_one_line(str(e))}") from None
+        raise InputError(str(shown), f"not valid {_format_name(fmt)}: {one_line(str(e))}") from None
     if buf:
         yield current, buf, current not in seen
 
@@ -854,7 +804,7 @@ class EmbeddedStore(Store):
             self.path.mkdir(parents=True, exist_ok=True)
             self._store: ox.Store | None = ox.Store(str(self.path))
         except OSError as e:
-            msg = _one_line(str(e))
+            msg = one_line(str(e))
             if "lock" in msg.lower():
                 raise StoreError(f"the store {self.path} is in use by another process ({msg})") from None
             raise StoreError(f"cannot open the store {self.path}: {msg}") from None
@@ -879,7 +829,7 @@ class EmbeddedStore(Store):
                     store.clear_graph(ox.NamedNode(key))
             store.bulk_load(path=str(path), format=fmt, to_graph=target)
         except (OSError, SyntaxError, ValueError) as e:
-            reason = _one_line(str(e)) + " (bulk load: load the same file again to repair the graphs)"
+            reason = one_line(str(e)) + " (bulk load: load the same file again to repair the graphs)"
             report.graphs_failed = [(_label(k), reason) for k in counts]
             return report
         report.graphs_loaded = [_label(k) for k in counts]
@@ -907,7 +857,7 @@ class EmbeddedStore(Store):
             except (SyntaxError, OSError, ValueError, StoreError) as e:
                 if label in report.graphs_loaded:
                     report.graphs_loaded.remove(label)
-                report.graphs_failed.append((label, _one_line(str(e))))
+                report.graphs_failed.append((label, one_line(str(e))))
                 if on_graph:
                     on_graph(label, False)
                 continue
@@ -947,17 +897,17 @@ class EmbeddedStore(Store):
                 return QueryResult("ask", boolean=bool(r))
             return QueryResult("graph", triples=list(r))
         except SyntaxError as e:
-            raise StoreError(f"the query is not valid SPARQL: {_one_line(str(e))}") from None
+            raise StoreError(f"the query is not valid SPARQL: {one_line(str(e))}") from None
         except (OSError, RuntimeError, ValueError) as e:
-            raise StoreError(f"the store {self.path} failed the query: {_one_line(str(e))}") from None
+            raise StoreError(f"the store {self.path} failed the query: {one_line(str(e))}") from None
 
     def update(self, sparql: str) -> None:
         try:
             self.pyoxigraph.update(sparql, prefixes=PREFIXES)
         except SyntaxError as e:
-            raise StoreError(f"the update is not valid SPARQL: {_one_line(str(e))}") from None
+            raise StoreError(f"the update is not valid SPARQL: {one_line(str(e))}") from None
         except OSError as e:
-            raise StoreError(f"the store {self.path} failed the update: {_one_line(str(e))}") from None
+            raise StoreError(f"the store {self.path} failed the update: {one_line(str(e))}") from None
 
     def close(self) -> None:
         if self._store is not None:
@@ -1009,312 +959,17 @@ PRESETS: dict[str, Preset] = {
 STORE_TYPES = ("auto",) + tuple(PRESETS)
 
 
-def scrub_url(url: str) -> str:
-    """``url`` without any user info (``user:password@``)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "<unparsable URL>"
-    if parts.username is None and parts.password is None and "@" not in parts.netloc:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+class _StoreHttp(HttpClient):
+    """The HTTP client with the store's errors."""
 
+    def auth_error(self, message: str) -> Exception:
+        return StoreAuthError(message)
 
-@dataclass
-class _Credentials:
-    user: str
-    password: str
-    source: str
+    def give_up(self, url, what, attempts, failure) -> Exception:
+        return StoreUnavailable(str(super().give_up(url, what, attempts, failure)))
 
-
-def _credentials(host: str) -> _Credentials | None:
-    user = os.environ.get("ESCO_GRAPH_USER")
-    password = os.environ.get("ESCO_GRAPH_PASSWORD")
-    if user is not None or password is not None:
-        if user is None or password is None:
-            raise StoreAuthError("set both ESCO_GRAPH_USER and ESCO_GRAPH_PASSWORD, or neither")
-        return _Credentials(user, password, "ESCO_GRAPH_USER/ESCO_GRAPH_PASSWORD")
-    file = os.environ.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
-    if not os.path.isfile(file):
-        return None
-    try:
-        entry = netrc.netrc(file).authenticators(host)
-    except netrc.NetrcParseError as e:
-        # its message may quote the file's text: say only where
-        raise StoreAuthError(f"cannot read the netrc file {file} (line {e.lineno})") from None
-    except OSError as e:
-        raise StoreAuthError(f"cannot read the netrc file {file}: {e.strerror or e}") from None
-    if not entry:
-        return None
-    login, _account, password = entry
-    return _Credentials(login or "", password or "", f"the netrc file {file}")
-
-
-class _Response:
-    def __init__(self, status: int, reason: str, headers: http.client.HTTPMessage, body: bytes):
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.body = body
-
-    @property
-    def content_type(self) -> str:
-        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-
-
-class _Body:
-    """A request body that can be sent again (after a 401 or a retry): bytes, a file, or the
-    concatenation of pieces (bytes and files), streamed in blocks, never read whole."""
-
-    def __init__(self, *parts: bytes | Path):
-        self.parts = parts
-        self.length = sum(len(p) if isinstance(p, bytes) else p.stat().st_size for p in parts)
-
-    def open(self):
-        if len(self.parts) == 1 and isinstance(self.parts[0], bytes):
-            return self.parts[0]
-        return _ChainReader(self.parts)
-
-
-class _ChainReader(io.RawIOBase):
-    def __init__(self, parts):
-        self._parts = list(parts)
-        self._current: BinaryIO | None = None
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        while self._parts or self._current:
-            if self._current is None:
-                part = self._parts.pop(0)
-                self._current = io.BytesIO(part) if isinstance(part, bytes) else open(part, "rb")
-            chunk = self._current.read(size if size and size > 0 else 1 << 16)
-            if chunk:
-                return chunk
-            self._current.close()
-            self._current = None
-        return b""
-
-    def close(self) -> None:
-        if self._current is not None:
-            self._current.close()
-            self._current = None
-        super().close()
-
-
-_TRANSIENT = (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine,
-              http.client.IncompleteRead, socket.timeout, TimeoutError)
-_SERVER_ERROR_CODE = re.compile(r"\b(?:SP\d{3}|SR\d{3}|SQ\d{3}|Virtuoso \d{5} Error|Error \d{5})\b")
-
-
-class _Http:
-    """Requests to one server: persistent connections, auth, bounded retries with backoff."""
-
-    def __init__(self, base_url: str, *, timeout: float, retries: int, backoff: float, sleep=time.sleep):
-        self.base = base_url
-        parts = urllib.parse.urlsplit(base_url)
-        self.scheme = parts.scheme
-        self.host = parts.hostname or ""
-        self.port = parts.port
-        self.timeout = timeout
-        self.retries = max(0, int(retries))
-        self.backoff = backoff
-        self.sleep = sleep
-        self._conn: http.client.HTTPConnection | None = None
-        self._creds_loaded = False
-        self._creds: _Credentials | None = None
-        self._challenge: tuple[str, dict] | None = None  # ("digest"|"basic", parameters)
-        self._digest = None
-        #: a body-less GET that needs the same credentials as the loads (learns the auth challenge)
-        self.preauth_url: str | None = None
-
-    # -- credentials & auth ---------------------------------------------------------------------
-    @property
-    def creds(self) -> _Credentials | None:
-        if not self._creds_loaded:
-            self._creds = _credentials(self.host)
-            self._creds_loaded = True
-        return self._creds
-
-    def scrub(self, text: str) -> str:
-        c = self._creds
-        if c and len(c.password) >= 4:
-            text = text.replace(c.password, "***")
-        return text
-
-    def _authorization(self, method: str, url: str) -> str | None:
-        if not self._challenge or not self.creds:
-            return None
-        scheme, params = self._challenge
-        if scheme == "basic":
-            token = base64.b64encode(f"{self.creds.user}:{self.creds.password}".encode("utf-8")).decode("ascii")
-            return f"Basic {token}"
-        if self._digest is None:
-            mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            mgr.add_password(None, self.base, self.creds.user, self.creds.password)
-            self._digest = urllib.request.AbstractDigestAuthHandler(mgr)
-        req = urllib.request.Request(url, method=method)
-        value = self._digest.get_authorization(req, params)
-        return f"Digest {value}" if value else None
-
-    def _take_challenge(self, resp: _Response) -> bool:
-        """Remember the server's auth challenge; False when it offers no scheme we speak."""
-        values = resp.headers.get_all("WWW-Authenticate") or []
-        found = None
-        for v in values:
-            scheme, _, rest = v.strip().partition(" ")
-            scheme = scheme.lower()
-            if scheme == "digest":
-                params = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(rest)))
-                found = ("digest", params)
-                break
-            if scheme == "basic" and found is None:
-                found = ("basic", {})
-        if found is None:
-            return False
-        self._challenge = found
-        return True
-
-    # -- connections ----------------------------------------------------------------------------
-    def _connection(self) -> http.client.HTTPConnection:
-        if self._conn is None:
-            cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
-            self._conn = cls(self.host, self.port, timeout=self.timeout, blocksize=1 << 16)
-        return self._conn
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def _send(self, method: str, url: str, body: _Body | None, headers: dict[str, str]) -> _Response:
-        parts = urllib.parse.urlsplit(url)
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        hdrs = dict(headers)
-        auth = self._authorization(method, url)
-        if auth:
-            hdrs["Authorization"] = auth
-        payload = None
-        if body is not None:
-            payload = body.open()
-            hdrs["Content-Length"] = str(body.length)
-        conn = self._connection()
-        try:
-            conn.request(method, target, body=payload, headers=hdrs)
-            r = conn.getresponse()
-            data = r.read()
-        except BaseException:
-            self.close()
-            raise
-        finally:
-            if hasattr(payload, "close"):
-                payload.close()
-        if r.will_close:
-            self.close()
-        return _Response(r.status, r.reason, r.headers, data)
-
-    def _send_authed(self, method, url, body, headers, authenticate: bool = True) -> _Response:
-        if (authenticate and body is not None and body.length > 65536 and self._challenge is None
-                and self.preauth_url and self.creds):
-            # learn the challenge with a body-less request rather than send a big body to be refused
-            first = self._send("GET", self.preauth_url, None, {"Accept": "*/*"})
-            if first.status in (401, 407):
-                self._take_challenge(first)
-        resp = self._send(method, url, body, headers)
-        if resp.status not in (401, 407) or not authenticate:
-            return resp
-        if not self.creds:
-            raise StoreAuthError(
-                f"{scrub_url(url)} asks for credentials (HTTP {resp.status}): set ESCO_GRAPH_USER and "
-                f"ESCO_GRAPH_PASSWORD, or add a machine {self.host} entry to ~/.netrc")
-        had = self._challenge
-        if not self._take_challenge(resp):
-            raise StoreAuthError(f"{scrub_url(url)} asks for an authentication scheme other than basic or digest")
-        stale = self._challenge[0] == "digest" and str(self._challenge[1].get("stale", "")).lower() == "true"
-        if had is None or stale or had != self._challenge:
-            resp = self._send(method, url, body, headers)
-            if resp.status not in (401, 407):
-                return resp
-        self._challenge = None
-        raise StoreAuthError(f"{scrub_url(url)} rejected the credentials from {self.creds.source} "
-                             f"(HTTP {resp.status})")
-
-    def request(self, method: str, url: str, body: _Body | None = None,
-                headers: dict[str, str] | None = None, *, what: str = "request",
-                authenticate: bool = True) -> _Response:
-        """Send; retry connection failures and 5xx answers with backoff; return the last answer
-        (any status below 500, or a 5xx that is clearly not transient) or raise StoreUnavailable."""
-        headers = headers or {}
-        attempt = 0
-        fresh_retry_used = False
-        while True:
-            reused = self._conn is not None and self._conn.sock is not None
-            try:
-                resp = self._send_authed(method, url, body, headers, authenticate)
-            except (StoreAuthError,):
-                raise
-            except _TRANSIENT + (OSError, http.client.HTTPException) as e:
-                if reused and not fresh_retry_used and isinstance(e, (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)):
-                    fresh_retry_used = True  # a kept-alive connection the server had closed
-                    continue
-                problem = _describe_exc(e)
-                if not isinstance(e, _TRANSIENT + (OSError,)):
-                    raise StoreError(f"{what} to {scrub_url(url)} failed: {problem}") from None
-                if self._challenge and self._challenge[0] == "digest":
-                    self._challenge = None  # get a fresh nonce before sending a body again
-            else:
-                if resp.status < 500:
-                    return resp
-                message = _server_message(resp)
-                if _SERVER_ERROR_CODE.search(message) or resp.status == 501:
-                    return resp  # the server said what is wrong: retrying will not help
-                problem = f"HTTP {resp.status} {resp.reason}" + (f": {message}" if message else "")
-            if attempt >= self.retries:
-                tries = attempt + 1
-                raise StoreUnavailable(self.scrub(
-                    f"{what} to {scrub_url(url)} failed after {tries} attempt{'s' if tries != 1 else ''}: {problem}"))
-            delay = min(self.backoff * (2 ** attempt), 30.0)
-            attempt += 1
-            self.sleep(delay)
-
-
-def _describe_exc(e: BaseException) -> str:
-    if isinstance(e, ConnectionRefusedError):
-        return "connection refused (is the server running?)"
-    if isinstance(e, (socket.timeout, TimeoutError)):
-        return "timed out"
-    if isinstance(e, http.client.RemoteDisconnected):
-        return "the server closed the connection without answering"
-    if isinstance(e, (ConnectionResetError, BrokenPipeError)):
-        return "the connection was reset"
-    if isinstance(e, socket.gaierror):
-        return f"unknown host ({e.strerror})"
-    if isinstance(e, OSError) and e.strerror:
-        return e.strerror
-    return _one_line(str(e)) or type(e).__name__
-
-
-def _one_line(text: str, limit: int = 400) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _server_message(resp: _Response) -> str:
-    text = resp.body.decode("utf-8", "replace")
-    if "html" in resp.content_type or text.lstrip().startswith("<"):
-        text = re.sub(r"(?is)<(script|style|title|head)[^>]*>.*?</\1>", " ", text)
-        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    cut = re.search(r"\n\s*SPARQL query:", text)
-    if cut:
-        text = text[: cut.start()]
-    return _one_line(text)
+    def fatal(self, url, what, exc) -> Exception:
+        return StoreError(str(super().fatal(url, what, exc)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1336,7 +991,7 @@ class RemoteStore(Store):
         self.endpoint = endpoint.rstrip("/")
         if store_type not in STORE_TYPES:
             raise StoreError(f"unknown store type {store_type!r}; known: {', '.join(STORE_TYPES)}")
-        self._http = _Http(self.endpoint, timeout=timeout, retries=retries, backoff=backoff, sleep=sleep)
+        self._http = _StoreHttp(self.endpoint, timeout=timeout, retries=retries, backoff=backoff, sleep=sleep)
         self._overrides = (query_path, update_path, gsp_path)
         self._row_cap = row_cap
         self._ready = False
@@ -1410,9 +1065,9 @@ class RemoteStore(Store):
                                    what="connecting")
         if resp.status == 403:
             raise StoreAuthError(f"{self.location} refused access (HTTP 403)"
-                                 + (f": {_server_message(resp)}" if resp.body else ""))
+                                 + (f": {server_message(resp)}" if resp.body else ""))
         if resp.status >= 500:
-            raise StoreUnavailable(f"{self.location} answered HTTP {resp.status}: {_server_message(resp)}")
+            raise StoreUnavailable(f"{self.location} answered HTTP {resp.status}: {server_message(resp)}")
 
     def ping(self) -> None:
         """Check the store answers (and accepts the credentials); raises StoreError if not."""
@@ -1421,7 +1076,7 @@ class RemoteStore(Store):
         self._ready = True
 
     # -- loading --------------------------------------------------------------------------------
-    def _send_graph(self, iri: str | None, body: _Body, replace: bool = True) -> None:
+    def _send_graph(self, iri: str | None, body: Body, replace: bool = True) -> None:
         """One Graph Store request: PUT (replace) a named graph, or POST (add to) it or the default
         graph (or the named graph that stands for the default graph on this store)."""
         graph = self.preset.default_graph if iri is None else iri
@@ -1443,11 +1098,11 @@ class RemoteStore(Store):
             else:
                 head, tail = f"{drop}INSERT DATA {{\n", "\n}\n"
             parts: list[bytes | Path] = [head.encode("utf-8"), *body.parts, tail.encode("utf-8")]
-            resp = self._http.request("POST", self.update_url, _Body(*parts),
+            resp = self._http.request("POST", self.update_url, Body(*parts),
                                       {"Content-Type": "application/sparql-update; charset=utf-8"},
                                       what=f"loading {label}")
         if resp.status >= 300:
-            raise StoreError(self._http.scrub(f"HTTP {resp.status} {resp.reason}: {_server_message(resp)}"))
+            raise StoreError(self._http.scrub(f"HTTP {resp.status} {resp.reason}: {server_message(resp)}"))
 
     def _load_chunks(self, chunks, on_graph) -> LoadReport:
         report = LoadReport()
@@ -1465,7 +1120,7 @@ class RemoteStore(Store):
                         _named_node(key)
                 else:
                     body, n = ox.serialize(payload, format=ox.RdfFormat.N_TRIPLES), len(payload)
-                self._send_graph(key, _Body(body), replace=first)
+                self._send_graph(key, Body(body), replace=first)
             except (StoreUnavailable, StoreAuthError) as e:
                 fatal = str(e)
             except StoreError as e:
@@ -1492,14 +1147,14 @@ class RemoteStore(Store):
             self._ready = True
 
     # -- querying -------------------------------------------------------------------------------
-    def _post_form(self, url: str, fields: dict[str, str], accept: str, *, what: str) -> _Response:
+    def _post_form(self, url: str, fields: dict[str, str], accept: str, *, what: str) -> Response:
         data = urllib.parse.urlencode(list(fields.items()) + [(k, v) for k, v in self.preset.query_params
                                                                if "query" in fields]).encode("utf-8")
         # a form, not application/sparql-query: every store takes it (Virtuoso 7 hangs on the latter)
-        return self._http.request("POST", url, _Body(data), {
+        return self._http.request("POST", url, Body(data), {
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": accept}, what=what)
 
-    def _run(self, sparql: str, form: str) -> _Response:
+    def _run(self, sparql: str, form: str) -> Response:
         if form in ("select", "ask"):
             accept = "application/sparql-results+json"
         elif form in ("construct", "describe"):
@@ -1509,14 +1164,14 @@ class RemoteStore(Store):
                       "application/rdf+xml;q=0.5")
         resp = self._post_form(self.query_url, {"query": sparql}, accept, what="query")
         if resp.status >= 300:
-            msg = _server_message(resp)
-            if resp.status in (400, 500) or _SERVER_ERROR_CODE.search(msg):
+            msg = server_message(resp)
+            if resp.status in (400, 500) or SERVER_ERROR_CODE.search(msg):
                 raise StoreError(self._http.scrub(f"the store rejected the query: {msg or f'HTTP {resp.status}'}"))
             raise StoreError(self._http.scrub(f"the query failed at {self.location}: HTTP {resp.status} {resp.reason}"
                                               + (f": {msg}" if msg else "")))
         return resp
 
-    def _parse_select(self, resp: _Response) -> tuple[list[str], list[tuple], bool | None]:
+    def _parse_select(self, resp: Response) -> tuple[list[str], list[tuple], bool | None]:
         if "json" not in resp.content_type:
             raise StoreError(f"the store answered {resp.content_type or 'no content type'} "
                              "instead of SPARQL results JSON")
@@ -1561,7 +1216,7 @@ class RemoteStore(Store):
         try:
             triples = [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(resp.body, format=fmt)]
         except SyntaxError as e:
-            raise StoreError(f"the store's {fmt.name} answer does not parse: {_one_line(str(e))}") from None
+            raise StoreError(f"the store's {fmt.name} answer does not parse: {one_line(str(e))}") from None
         result = QueryResult("graph", triples=triples)
         if self.row_cap and len(triples) >= self.row_cap:
             result.warnings.append(
@@ -1607,10 +1262,10 @@ class RemoteStore(Store):
         if not self.update_url:
             raise StoreError(f"{self.location}: no update path (give --update-path)")
         data = urllib.parse.urlencode({"update": with_known_prefixes(sparql)}).encode("utf-8")
-        resp = self._http.request("POST", self.update_url, _Body(data),
+        resp = self._http.request("POST", self.update_url, Body(data),
                                   {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, what="update")
         if resp.status >= 300:
-            raise StoreError(self._http.scrub(f"the store rejected the update: {_server_message(resp) or f'HTTP {resp.status}'}"))
+            raise StoreError(self._http.scrub(f"the store rejected the update: {server_message(resp) or f'HTTP {resp.status}'}"))
 
     def close(self) -> None:
         self._http.close()

@@ -43,7 +43,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional
 
+import pyoxigraph
+
 from ..errors import VocabularyError
+from ..terms import SYNTAXES
 from ..text import label_key
 from ..model import KNOWLEDGE, REUSE_LEVELS, SKILL
 from ..namespaces import (
@@ -246,17 +249,8 @@ def _isco_code_of(iri: str) -> Optional[str]:
 # Sources: files, folders and zips
 # --------------------------------------------------------------------------------------------
 
-_RDF_FORMATS = {
-    ".ttl": "TURTLE",
-    ".turtle": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".ntriples": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".trig": "TRIG",
-    ".n3": "N3",
-    ".rdf": "RDF_XML",
-    ".owl": "RDF_XML",
-}
+#: the RDF dumps a vocabulary folder may hold, by extension (pyoxigraph formats)
+_RDF_FORMATS = {ext: syntax.oxigraph for syntax in SYNTAXES if syntax.oxigraph for ext in syntax.extensions}
 _CSV_EXTENSIONS = {".csv"}
 
 
@@ -643,10 +637,10 @@ class _Loader:
         )
         low = first.lower()
         if low.startswith(("@prefix", "@base", "prefix ", "base ")) or first.startswith(("<http", "_:")):
-            self._read_rdf(name, opener, "TURTLE")  # N-Triples is Turtle too
+            self._read_rdf(name, opener, pyoxigraph.RdfFormat.TURTLE)  # N-Triples is Turtle too
             return
         if low.startswith("<?xml") or "<rdf:rdf" in text[:4000].lower():
-            self._read_rdf(name, opener, "RDF_XML")
+            self._read_rdf(name, opener, pyoxigraph.RdfFormat.RDF_XML)
             return
         if not first:
             raise VocabularyError(f"{name}: empty, not an ESCO CSV or RDF file")
@@ -815,13 +809,8 @@ class _Loader:
 
     # ---- RDF -------------------------------------------------------------------------------
 
-    def _read_rdf(self, name: str, opener, format_name: str) -> None:
-        try:
-            import pyoxigraph
-        except ImportError:  # pragma: no cover - a declared dependency
-            raise VocabularyError(f"{name}: reading RDF needs pyoxigraph (pip install pyoxigraph)") from None
+    def _read_rdf(self, name: str, opener, fmt) -> None:
         reader = _RdfReader(self.language)
-        fmt = getattr(pyoxigraph.RdfFormat, format_name)
         try:
             with opener() as stream:
                 try:
@@ -830,8 +819,7 @@ class _Loader:
                     quads = pyoxigraph.parse(input=stream, format=fmt)
                 reader.consume(quads)
         except SyntaxError as exc:
-            label = format_name.replace("_", "-").title().replace("Rdf-Xml", "RDF/XML")
-            raise VocabularyError(f"{name}: not valid {label} ({exc})") from None
+            raise VocabularyError(f"{name}: not valid {fmt.name} ({exc})") from None
         except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile, ValueError) as exc:
             raise VocabularyError(f"{name}: cannot be read as RDF ({exc})") from None
         n = reader.emit(self, name)
