@@ -15,16 +15,28 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from click.testing import CliRunner
+from servers import free_port
 
 from esco_graph.cli import cli
 from esco_graph.errors import InputError, StoreError
-from esco_graph.store.queries import occupations_for_skill, skills_of_occupation
 from esco_graph.store import (
-    DEFAULT_GRAPH_LABEL, EmbeddedStore, LoadReport, RemoteStore, StoreAuthError, StoreUnavailable,
-    bind_values, default_store_path, open_store, query_form, scrub_url, split_prologue, to_ntriples,
-    values_clause, with_known_prefixes,
+    DEFAULT_GRAPH_LABEL,
+    EmbeddedStore,
+    LoadReport,
+    RemoteStore,
+    StoreAuthError,
+    StoreUnavailable,
+    bind_values,
+    default_store_path,
+    open_store,
+    query_form,
+    scrub_url,
+    split_prologue,
+    to_ntriples,
+    values_clause,
+    with_known_prefixes,
 )
-from servers import free_port
+from esco_graph.store.queries import occupations_for_skill, skills_of_occupation
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-small.trig"
 G_MED = "http://example.org/esco-graph/graph/esco-medical-device-engineering-technician"

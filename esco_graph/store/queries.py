@@ -23,7 +23,8 @@ import re
 import pyoxigraph as ox
 
 from ..errors import StoreError
-from . import QueryResult, Store
+from .base import Store
+from .results import QueryResult
 
 __all__ = ["is_iri", "occupations_for_skill", "skills_of_occupation"]
 

@@ -1,0 +1,158 @@
+"""The embedded store: pyoxigraph on disk, one transaction per graph."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..errors import StoreError
+from ..namespaces import PREFIXES
+from ..text import one_line
+from .base import (
+    BNODE_WARNING,
+    LoadReport,
+    Store,
+    default_store_path,
+    graph_label,
+    named_node,
+)
+from .results import QueryResult, to_term
+from .sparql import bind_values, query_form
+
+# Embedded store (pyoxigraph on disk)
+# --------------------------------------------------------------------------------------------
+
+class EmbeddedStore(Store):
+    """A persistent pyoxigraph store in a directory, created on first use.
+
+    Per graph, a load first clears the graph, then loads it in one transaction; the file is parsed
+    whole beforehand, so the one thing an interruption (a crash between the two steps) can leave is
+    an empty graph, never a half-loaded one. Queries use the union of all graphs as default graph.
+    """
+
+    kind = "embedded"
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path).expanduser() if path is not None else default_store_path()
+        if self.path.exists() and not self.path.is_dir():
+            raise StoreError(f"{self.path} is not a directory: --store takes the store's folder")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store: ox.Store | None = ox.Store(str(self.path))
+        except OSError as e:
+            msg = one_line(str(e))
+            if "lock" in msg.lower():
+                raise StoreError(f"the store {self.path} is in use by another process ({msg})") from None
+            raise StoreError(f"cannot open the store {self.path}: {msg}") from None
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def pyoxigraph(self) -> ox.Store:
+        """The underlying ``pyoxigraph.Store``."""
+        if self._store is None:
+            raise StoreError(f"the store {self.path} is closed")
+        return self._store
+
+    def _bulk_load(self, path: Path, fmt, target, counts: dict, on_graph) -> LoadReport:
+        store = self.pyoxigraph
+        report = LoadReport()
+        try:
+            for key in counts:
+                if key is not None:
+                    store.clear_graph(ox.NamedNode(key))
+            store.bulk_load(path=str(path), format=fmt, to_graph=target)
+        except (OSError, SyntaxError, ValueError) as e:
+            reason = one_line(str(e)) + " (bulk load: load the same file again to repair the graphs)"
+            report.graphs_failed = [(graph_label(k), reason) for k in counts]
+            return report
+        report.graphs_loaded = [graph_label(k) for k in counts]
+        report.triples = sum(counts.values())
+        if on_graph:
+            for k in counts:
+                on_graph(graph_label(k), True)
+        return report
+
+    def _load_chunks(self, chunks, on_graph) -> LoadReport:
+        store = self.pyoxigraph
+        report = LoadReport()
+        for key, payload, first in chunks:
+            label = graph_label(key)
+            try:
+                graph = ox.DefaultGraph() if key is None else named_node(key)
+                if isinstance(payload, bytes):
+                    payload = list(ox.parse(payload, format=ox.RdfFormat.N_TRIPLES))  # parsed before any change
+                    if key is None and any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+                                           for t in payload):
+                        report.warnings.append(BNODE_WARNING.format(file=label))
+                if first and key is not None:
+                    store.clear_graph(graph)
+                store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in payload])  # one transaction
+            except (SyntaxError, OSError, ValueError, StoreError) as e:
+                if label in report.graphs_loaded:
+                    report.graphs_loaded.remove(label)
+                report.graphs_failed.append((label, one_line(str(e))))
+                if on_graph:
+                    on_graph(label, False)
+                continue
+            report.triples += len(payload)
+            if first:
+                report.graphs_loaded.append(label)
+                if on_graph:
+                    on_graph(label, True)
+        return report
+
+    def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> QueryResult:
+        form = query_form(sparql)
+        if form == "update":
+            raise StoreError("this is an update, not a query: use Store.update")
+        subs = None
+        if bindings:
+            subs = {}
+            for name, value in bindings.items():
+                term = to_term(value)
+                subs[ox.Variable(name.lstrip("?$"))] = term
+        try:
+            try:
+                r = self.pyoxigraph.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES,
+                                          substitutions=subs)
+            except RuntimeError as e:
+                if not subs or "projection" not in str(e):
+                    raise
+                # pyoxigraph substitutes only projected variables: bind the others as a VALUES
+                # block of escaped terms, as for a remote store
+                r = self.pyoxigraph.query(bind_values(sparql, bindings), use_default_graph_as_union=True,
+                                          prefixes=PREFIXES)
+            if isinstance(r, ox.QuerySolutions):
+                variables = [v.value for v in r.variables]
+                rows = [tuple(sol[i] for i in range(len(variables))) for sol in r]
+                return QueryResult("select", variables=variables, rows=rows)
+            if isinstance(r, ox.QueryBoolean):
+                return QueryResult("ask", boolean=bool(r))
+            return QueryResult("graph", triples=list(r))
+        except SyntaxError as e:
+            raise StoreError(f"the query is not valid SPARQL: {one_line(str(e))}") from None
+        except (OSError, RuntimeError, ValueError) as e:
+            raise StoreError(f"the store {self.path} failed the query: {one_line(str(e))}") from None
+
+    def update(self, sparql: str) -> None:
+        try:
+            self.pyoxigraph.update(sparql, prefixes=PREFIXES)
+        except SyntaxError as e:
+            raise StoreError(f"the update is not valid SPARQL: {one_line(str(e))}") from None
+        except OSError as e:
+            raise StoreError(f"the store {self.path} failed the update: {one_line(str(e))}") from None
+
+    def close(self) -> None:
+        if self._store is not None:
+            try:
+                self._store.flush()
+            except OSError:
+                pass
+            self._store = None
+
+
+# --------------------------------------------------------------------------------------------
