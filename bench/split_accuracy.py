@@ -18,12 +18,12 @@ labels, summed over pages.
     python bench/split_accuracy.py --page-share 0.5       # page mode with half the ESCO pages
     python bench/split_accuracy.py --simulate 3039        # no corpus: glue random ESCO labels
 
-Fitting the splitter's feature weights (development only; the result is pasted into
-esco_graph/splitting.py's _WEIGHTS). Fit on a corpus generated with ANOTHER seed than the one
-measured, so the measured corpus stays unseen:
+Fitting the splitter's feature weights (development only; --save-weights writes the data file
+the splitter loads, esco_graph/parse/split/weights.json). Fit on a corpus generated with ANOTHER
+seed than the one measured, so the measured corpus stays unseen:
 
     python bench/corpus.py --esco ../shared/esco-v1.2.0 --out /tmp/corpus-seed1 --seed 1
-    python bench/split_accuracy.py --fit /tmp/corpus-seed1 --save-weights /tmp/w.json --modes none
+    python bench/split_accuracy.py --fit /tmp/corpus-seed1 --save-weights esco_graph/parse/split/weights.json --modes none
 
 ESCO is (c) European Union, reused under Commission Decision 2011/833/EU: "This service uses
 the ESCO classification of the European Commission."
@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from esco_graph.parse.split import LOW_CONFIDENCE, Lexicon, split_runs  # noqa: E402
+from esco_graph.parse.split import LOW_CONFIDENCE, Lexicon, features, split_runs  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "bench" / "corpus"
 DEFAULT_ESCO = ROOT.parent / "shared" / "esco-v1.2.0"
@@ -276,7 +276,7 @@ def _logsumexp(values):
 def chunk_lattices(pages, limit_chunks: int = 0):
     """Training lattices: per chunk with a choice, the edges (a, b, features) between its
     candidate positions and the true path, from the true labels of each page."""
-    from esco_graph.parse import split as sp
+    from esco_graph.parse.split import chunks, features
 
     names: dict = {}
 
@@ -291,10 +291,10 @@ def chunk_lattices(pages, limit_chunks: int = 0):
     skipped = 0
     for runs, _expected, cuts in training_groups(pages):
         for r, (text, kind) in enumerate(runs):
-            run = sp._Run(text, kind)
+            run = chunks.Run(text, kind)
             n = len(run.chunks)
             for i, c in enumerate(run.chunks):
-                cand, forced = sp._chunk_candidates(c, run.depth0[i])
+                cand, forced = chunks.chunk_candidates(c, run.depth0[i])
                 if not cand:
                     continue
                 st = run.starts[i]
@@ -303,16 +303,16 @@ def chunk_lattices(pages, limit_chunks: int = 0):
                     skipped += 1
                     continue
                 first, last = i == 0, i == n - 1
-                if not sp._multicut(c, cand, forced):
+                if not chunks.multicut(c, cand, forced):
                     if len(true) > 1:
                         skipped += 1
                         continue
                     # the whole chunk, or one cut
                     pos = [0] + cand + [len(c)]
-                    edges = [(0, len(pos) - 1, vec(sp._piece_feats(c, first, last, kind)))]
+                    edges = [(0, len(pos) - 1, vec(features.piece_feats(c, first, last, kind)))]
                     for k, x in enumerate(cand, start=1):
-                        edges.append((0, k, vec(sp._piece_feats(c[:x], first, True, kind) + sp._cut_feats(c, x))))
-                        edges.append((k, len(pos) - 1, vec(sp._piece_feats(c[x:], True, last, kind))))
+                        edges.append((0, k, vec(features.piece_feats(c[:x], first, True, kind) + features.cut_feats(c, x))))
+                        edges.append((k, len(pos) - 1, vec(features.piece_feats(c[x:], True, last, kind))))
                     tp = [0] + [pos.index(x) for x in true] + [len(pos) - 1]
                     lattices.append((len(pos), edges, set(zip(tp, tp[1:]))))
                     continue
@@ -322,13 +322,13 @@ def chunk_lattices(pages, limit_chunks: int = 0):
                 for b in range(1, len(pos)):
                     final = b == len(pos) - 1
                     for a in range(b - 1, -1, -1):
-                        if not (final or a == 0 or sp._plausible_middle(c[pos[a] : pos[b]])):
+                        if not (final or a == 0 or chunks.plausible_middle(c[pos[a] : pos[b]])):
                             if a in fidx:
                                 break
                             continue
-                        feats = sp._piece_feats(c[pos[a] : pos[b]], a > 0 or first, (not final) or last, kind)
+                        feats = features.piece_feats(c[pos[a] : pos[b]], a > 0 or first, (not final) or last, kind)
                         if not final:
-                            feats = feats + sp._cut_feats(c, pos[b])
+                            feats = feats + features.cut_feats(c, pos[b])
                         edges.append((a, b, vec(feats)))
                         if a in fidx:
                             break
@@ -349,7 +349,7 @@ def fit(pages, epochs: int, rate: float, batch: int, seed: int, l2: float = 1e-3
     lattices, names, skipped = chunk_lattices(pages)
     print(f"{len(lattices)} training chunks ({skipped} skipped: a true cut outside the candidates), "
           f"{len(names)} features, {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-    init = dict(sp._WEIGHTS)
+    init = dict(features.WEIGHTS)
     w = [init.get(name, 0.0) for name in names]
     prior = list(w)
     g2 = [1e-8] * len(w)
@@ -395,7 +395,7 @@ def fit(pages, epochs: int, rate: float, batch: int, seed: int, l2: float = 1e-3
     weights = dict(init)
     for name, i in names.items():
         weights[name] = round(w[i], 3)
-    sp._set_weights(weights)
+    sp.set_weights(weights)
     return weights
 
 
@@ -423,17 +423,17 @@ def main(argv=None) -> int:
     if args.weights:
         from esco_graph.parse import split as sp
 
-        merged = dict(sp._WEIGHTS)
+        merged = dict(features.WEIGHTS)
         merged.update(json.loads(args.weights.read_text()))
-        sp._set_weights(merged)
+        sp.set_weights(merged)
     if args.fit:
         train, _ = load_corpus(args.fit)
         if args.fit_limit:
             train = train[: args.fit_limit]
         weights = fit(train, args.epochs, args.rate, args.batch, args.seed)
-        print("_WEIGHTS = " + json.dumps(weights, indent=0))
+        print("WEIGHTS = " + json.dumps(weights, indent=0))
         if args.save_weights:
-            args.save_weights.write_text(json.dumps(weights, indent=0))
+            args.save_weights.write_text(json.dumps(weights, indent=1, sort_keys=True) + "\n")
     if args.simulate or not (args.corpus / "truth.jsonl").exists():
         n = args.simulate or 3039
         pages, page_labels = simulate(vocab, n, args.seed)

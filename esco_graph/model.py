@@ -16,6 +16,22 @@ RELATIONS = (ESSENTIAL, OPTIONAL)
 KNOWLEDGE = "knowledge"
 SKILL = "skill"
 SKILL_TYPES = (KNOWLEDGE, SKILL)
+_SKILL_TYPE_IRI = "http://data.europa.eu/esco/skill-type/"
+
+
+def skill_type_of(value: Optional[str]) -> Optional[str]:
+    """KNOWLEDGE | SKILL from what sources say: 'knowledge', 'skill/competence', 'Skills and
+    competences', or an ESCO skill-type IRI; None for anything else."""
+    if not value:
+        return None
+    value = str(value).strip().lower()
+    if value.startswith(_SKILL_TYPE_IRI):
+        value = value[len(_SKILL_TYPE_IRI):]
+    if value.startswith("knowledge"):
+        return KNOWLEDGE
+    if value.startswith("skill") or value.startswith("competence"):
+        return SKILL
+    return None
 
 REUSE_LEVELS = ("transversal", "cross-sector", "sector-specific", "occupation-specific")
 

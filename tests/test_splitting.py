@@ -368,10 +368,10 @@ def test_a_count_beyond_the_characters_does_not_run_away():
 def test_a_cut_inside_a_common_word_is_doubtful():
     """Regression: to meet a declared count the splitter cut 'package' into 'pack' + 'age ...'
     with a confidence above LOW_CONFIDENCE, so a made-up label passed unreported."""
-    from esco_graph.parse.split import LOW_CONFIDENCE, Piece, _doubt_cuts_inside_words
+    from esco_graph.parse.split import LOW_CONFIDENCE, Piece, doubt_cuts_inside_words
 
     pieces = [Piece("pack", 0.95, "count"), Piece("age microelectromechanical systems", 0.97, "count"),
               Piece("quality standards", 0.99, "wordmodel")]
-    out = _doubt_cuts_inside_words(pieces, None)
+    out = doubt_cuts_inside_words(pieces, None)
     assert [p.confidence < LOW_CONFIDENCE for p in out] == [True, True, False]
     assert [p.label for p in out] == [p.label for p in pieces]

@@ -1,0 +1,124 @@
+"""Hand-written English word lists and the word model (wordfreq), cached."""
+from __future__ import annotations
+
+import math
+import re
+from typing import Optional
+
+# --------------------------------------------------------------------------------------------
+# Hand-written English word lists (generic; not derived from ESCO's labels).
+
+#: Common action verbs that open skill statements ("liaise with engineers").
+VERBS = frozenset(
+    """
+    accept access accommodate achieve acquire act adapt add address adhere adjust administer
+    adopt advertise advise advocate align allocate analyse analyze anticipate apply appraise
+    approve arrange assemble assess assign assist attach attend audit authorise balance bake
+    be bind blend boil build buy calculate calibrate care carry carve catalogue change charge
+    check choose classify clean clear close coach coat collaborate collect combine communicate
+    compile complete comply compose conduct configure connect conserve consider consult
+    contribute control convert convey cook cool coordinate copy correct counsel create cultivate
+    cure cut deal debug decide decorate define delegate deliver demonstrate deploy design detect
+    determine develop devise diagnose dig direct disassemble discuss dispatch dispense display
+    dispose distribute document draft drain draw dress drill drive dry edit educate embrace
+    employ empower enable encourage enforce engage enhance ensure enter establish estimate
+    evaluate examine execute explain explore extract fabricate facilitate feed file fill filter
+    finish fit fix follow forecast form formulate foster fasten gather generate give glaze grade
+    greet grind grow guide handle harvest heat help hire identify illustrate implement improve
+    inform initiate inspect install instruct insulate integrate interact interpret interview
+    investigate issue join keep label lay lead learn liaise lift load locate lubricate maintain
+    make manage manipulate manufacture map market match measure mediate meet mentor merge mill
+    mitigate mix model modify monitor motivate mount move negotiate network observe obtain
+    operate optimise order organise organize oversee pack package paint participate pass perform
+    place plan plant polish position pour practise prepare present preserve press prevent price
+    print process procure produce program promote protect provide prune publish purchase
+    question raise read receive recognise recommend reconcile record recruit reduce refer refine
+    register regulate reinforce remove render repair replace report represent research reserve
+    resolve respect respond restore review revise rotate run sample sand schedule screen seal
+    secure select sell separate serve service set sew shape share sharpen ship show sketch slice
+    solder solve sort specify spray stack start steer sterilise stock store study supervise
+    supply support survey sustain take teach tend test think tie trace track train transfer
+    transform translate transport treat trim troubleshoot tune understand unload update upgrade
+    use utilise validate verify visit wash wear weigh weld work wrap write
+    """.split()
+)
+
+#: Words no label ends with.
+NOT_END = frozenset(
+    """
+    a an the and or nor of for to in on with by from at as into onto per via than its their
+    your his her our other such including within between among across through about upon
+    without during toward towards while when where which that this these those whose is are
+    very more most non
+    """.split()
+)
+
+#: Words no label starts with.
+NOT_START = frozenset(
+    """
+    and or nor of for to in on with by from at as into onto per via than its their your his
+    her our whose which that is are
+    """.split()
+)
+
+#: Word-forming prefixes that are also words ("micro", "bio"): they open compounds
+#: ("microassembly"); labels do not end with them.
+PREFIXES = frozenset(
+    """
+    micro nano bio electro hydro thermo photo geo agro aero auto multi inter intra pre post sub
+    super trans semi tele cyber eco neuro psycho socio opto petro macro mono poly anti counter
+    co de re un mis out self cross mid neo pseudo quasi ultra infra para proto pan omni hyper
+    hypo mega meta mini over under bi tri pro
+    """.split()
+)
+
+#: Word-forming suffixes that are also words or frequent fragments ("ing", "ship"): they close
+#: compounds ("dealership"); labels do not start with them.
+SUFFIXES = frozenset(
+    """
+    ing ings ed er ers es ly tion tions sion ment ments ness ity ities ship ships ism ist ists
+    able ible al ial ic ics ive ous ful less ance ence ware wares wise ward wards like ology
+    graphy scape ware stock flow way ways work works wear man men hood shore craft
+    """.split()
+)
+
+VERB_SUFFIX = re.compile(r"(?:ise|ize|ate|ify|en)$")
+ADJ_SUFFIX = re.compile(r"(?:al|ic|ive|ous|ful|able|ible|ary|less)$")
+
+
+# --------------------------------------------------------------------------------------------
+# The word model (wordfreq), cached.
+
+_FREQ: Optional[dict] = None
+_ZIPF: dict[str, float] = {}
+
+
+def freqs() -> dict:
+    global _FREQ
+    if _FREQ is None:
+        from wordfreq import get_frequency_dict
+
+        _FREQ = get_frequency_dict("en", wordlist="best")
+    return _FREQ
+
+
+def prepare() -> None:
+    """Load the word model now, e.g. before forking workers, so that they share one copy."""
+    freqs()
+
+
+def zipf(word: str) -> float:
+    """wordfreq's Zipf frequency of a lower-case word (0 when unknown); cached."""
+    z = _ZIPF.get(word)
+    if z is None:
+        if word.isalpha():
+            f = freqs().get(word, 0.0)
+            z = math.log10(f) + 9.0 if f > 0 else 0.0
+        else:
+            from wordfreq import zipf_frequency
+
+            z = zipf_frequency(word, "en")
+        if len(_ZIPF) > 2_000_000:
+            _ZIPF.clear()
+        _ZIPF[word] = z
+    return z
