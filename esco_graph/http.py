@@ -366,6 +366,15 @@ class HttpClient:
             attempt += 1
             self.sleep(delay)
 
+def failure_kind(e: BaseException) -> str:
+    """'timeout', 'malformed' (the server's answer is not HTTP) or 'connection' (refused, reset, unknown host)."""
+    if isinstance(e, (socket.timeout, TimeoutError)):
+        return "timeout"
+    if isinstance(e, http.client.HTTPException):
+        return "malformed"
+    return "connection"
+
+
 def describe_exception(e: BaseException) -> str:
     if isinstance(e, ConnectionRefusedError):
         return "connection refused (is the server running?)"
@@ -394,4 +403,4 @@ def server_message(resp: Response) -> str:
 
 
 __all__ = ["AuthError", "Body", "HttpClient", "HttpError", "Response", "TooLarge", "Unavailable",
-           "credentials", "describe_exception", "scrub_url", "server_message"]
+           "credentials", "describe_exception", "failure_kind", "scrub_url", "server_message"]

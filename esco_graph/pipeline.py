@@ -6,51 +6,35 @@ labels of ESCO-layout pages in the same build help split them.
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, Optional, Sequence, Union
 
-from .errors import EscoGraphError, InputError, ValidationError
-from .model import Occupation, Source
-from .namespaces import DEFAULT_BASE_IRI
-from .sources.pages import Page
-from .parse import ParseContext, detect_layout, page_lines, parse_text, parsers
+from . import parse
+from .errors import EscoGraphError, InputError, StoreError, ValidationError
+from .files import atomic_output, check_output_path
 from .graph.mapping import PageGraph, page_graphs, to_dataset, to_graph
-from .reconcile import Reconciliation, reconcile
+from .graph.writers import Rendered, write_all, writer_for_path
+from .iris import check_base_iri
+from .model import Occupation
+from .namespaces import DEFAULT_BASE_IRI
+from .parse import (
+    ParseContext,
+    detect_layout,
+    lay_out,
+    page_lines,
+    page_source,
+    parse_text,
+    parsers,
+    with_links,
+)
 from .parse.split import Lexicon
-
-
-def page_source(page: Page, layout: str) -> Source:
-    """The provenance of a page as the record carries it."""
-    return Source(
-        location=page.location,
-        layout=layout,
-        sha256=page.sha256,
-        retrieved=page.retrieved,
-        media_type=page.media_type,
-        iri=page.iri,
-    )
-
-
-def page_text(page: Page) -> str:
-    """The text the layout parsers read: HTML laid out as a browser would, text as it is."""
-    if page.media_type == "text/html":
-        from .parse.html import html_to_text  # imported lazily: text pages need no HTML parser
-
-        return html_to_text(page.text, page.location)
-    return page.text
-
-
-def page_links(page: Page, record: Occupation) -> Occupation:
-    """The record with the official ESCO IRIs its HTML page links to (text pages have none)."""
-    if page.media_type == "text/html":
-        from .parse.html import apply_links
-
-        return apply_links(record, page.text, page.location)
-    return record
+from .reconcile import Reconciliation, reconcile
+from .sources.pages import Page
 
 
 def parse_page(
@@ -66,9 +50,7 @@ def parse_page(
         page = read_one(str(page))
     if lexicon is None and vocabulary is not None:
         lexicon = lexicon_from(vocabulary)
-    text = page_text(page)
-    layout = detect_layout(text, page.location)
-    return page_links(page, parse_text(text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout))
+    return parse.parse_page(page, ParseContext(lexicon=lexicon))
 
 
 def lexicon_from(vocabulary=None) -> Lexicon:
@@ -109,7 +91,9 @@ def parse_pages(
             raise error
         failures.append(error)
 
-    from .sources import iter_pages  # files, folders, globs, '-', URLs, archives, --from-list
+    from .sources import (
+        iter_pages,  # files, folders, globs, '-', URLs, archives, --from-list
+    )
 
     index = 0
     for item in iter_pages(inputs):
@@ -119,14 +103,15 @@ def parse_pages(
         index += 1
         page = item
         try:
-            text = page_text(page)
-            lines = page_lines(text)
+            laid = lay_out(page)
+            lines = page_lines(laid.text)
             layout = detect_layout(lines, page.location)
             if layout in lexicon_layouts:
-                deferred.append((index, page, text, layout))
+                deferred.append((index, page, laid, layout))
                 continue
-            record = parse_text(text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout, lines=lines)
-            record = page_links(page, record)
+            record = parse_text(laid.text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout,
+                                lines=lines)
+            record = with_links(record, laid)
         except InputError as error:
             fail(error)
             continue
@@ -151,11 +136,11 @@ _WORKER_LEXICON: Optional[Lexicon] = None  # set in the parent before forking th
 
 
 def _parse_deferred_one(item):
-    index, page, text, layout = item
+    index, page, laid, layout = item
     started = time.process_time()
     try:
-        record = parse_text(text, page_source(page, layout), ParseContext(lexicon=_WORKER_LEXICON), layout=layout)
-        outcome = page_links(page, record)
+        record = parse_text(laid.text, page_source(page, layout), ParseContext(lexicon=_WORKER_LEXICON), layout=layout)
+        outcome = with_links(record, laid)
     except InputError as error:
         outcome = error
     return index, page, outcome, time.process_time() - started
@@ -201,6 +186,7 @@ class BuildResult:
     report_graph: object = None
     report_text: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    load_report: object = None  # the store's LoadReport, when the build loaded a store
 
     @property
     def records(self) -> list[Occupation]:
@@ -253,9 +239,26 @@ def _count(values: Iterable[str]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+def check_build(*, outputs: Sequence[str] = (), format: Optional[str] = None, report: Optional[str] = None,
+                base_iri: str = DEFAULT_BASE_IRI) -> str:
+    """Refuse, before any work, a build that could not be written: an unknown format, a missing or
+    read-only output folder, a bad base IRI. Returns the base IRI as minting uses it."""
+    base_iri = check_base_iri(base_iri)
+    for destination in outputs:
+        writer_for_path(destination, format)
+        check_output_path(destination)
+    if report:
+        check_output_path(report)
+    return base_iri
+
+
 def build_graph(
     inputs: Iterable[str],
     *,
+    outputs: Sequence[str] = (),
+    format: Optional[str] = None,
+    store=None,
+    report: Optional[str] = None,
     vocabulary=None,
     base_iri: str = DEFAULT_BASE_IRI,
     language: str = "en",
@@ -265,11 +268,17 @@ def build_graph(
     progress: Optional[Callable[[str], None]] = None,
     jobs: Optional[int] = None,
 ) -> BuildResult:
-    """Parse, reconcile, map and (by default) validate every page the inputs name.
+    """Everything ``esco-graph build`` does: parse, reconcile, map and (by default) validate
+    every page the inputs name, then write every output (atomically, '-' for stdout), load
+    every page's named graph into ``store`` (an open :class:`esco_graph.store.Store`) and write
+    the JSON ``report``.
 
-    Raises InputError for a bad input (unless keep_going), EscoGraphError when no page could
-    be read, ValidationError when the graph does not conform to the shapes.
+    Outputs and the report path are checked before any work. Raises InputError for a bad input
+    (unless keep_going), EscoGraphError when no page could be read, ValidationError when the
+    graph does not conform to the shapes (nothing is written then), StoreError when a graph
+    did not load (the outputs are written; the report is not).
     """
+    base_iri = check_build(outputs=outputs, format=format, report=report, base_iri=base_iri)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     outcome = parse_pages(inputs, vocabulary=vocabulary, keep_going=keep_going, progress=progress, jobs=jobs)
@@ -301,4 +310,16 @@ def build_graph(
         result.conforms, result.report_graph, result.report_text = conforms, report_graph, report_text
         if not conforms:
             raise ValidationError(report_text, report_graph)
+    if outputs or store is not None:
+        rendered = Rendered(graphs)
+        write_all(rendered, outputs, format, timings=timings)
+        if store is not None:
+            started = time.perf_counter()
+            result.load_report = store.load_graphs(rendered.page_ntriples())
+            timings["load " + store.location] = time.perf_counter() - started
+            if not result.load_report.ok:
+                raise StoreError(result.load_report.summary())
+    if report:
+        with atomic_output(report) as stream:
+            stream.write(json.dumps(result.summary(), indent=1, ensure_ascii=False).encode("utf-8") + b"\n")
     return result

@@ -8,43 +8,15 @@ left out of its graph with a note, so the merged graph never holds two descripti
 """
 from __future__ import annotations
 
-import hashlib
-import re
-from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
-from .errors import EscoGraphError
 from .model import Occupation, Skill, SkillLink
 from .namespaces import DEFAULT_BASE_IRI
-from .text import label_key, slug
+from .iris import check_base_iri, mint_iri
+from .text import label_key
 
-_IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`\x00-\x20]')
-_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
 _MERGED_FIELDS = ("skill_type", "reuse_level", "description", "scope_note")
-
-
-def check_base_iri(base_iri: str) -> str:
-    """The base IRI, ending in '/' or '#'; an error if it is not an absolute IRI."""
-    if not _ABSOLUTE.match(base_iri or "") or _IRI_FORBIDDEN.search(base_iri) or base_iri.count("#") > 1:
-        raise EscoGraphError(f"--base-iri {base_iri!r} is not an absolute IRI (e.g. https://example.org/kg/)")
-    base_iri = base_iri if base_iri.endswith(("/", "#")) else base_iri + "/"
-    try:  # the IRIs minted under it must be valid IRIs to every RDF writer
-        import pyoxigraph
-
-        pyoxigraph.NamedNode(base_iri + "skill/x-0")
-    except ValueError as exc:
-        raise EscoGraphError(f"--base-iri {base_iri!r} is not a valid IRI base ({exc})") from None
-    return base_iri
-
-
-@lru_cache(maxsize=65536)
-def mint_iri(base_iri: str, kind: str, label: str) -> str:
-    """A stable IRI for a concept with no official one: readable slug plus a hash of the label's identity."""
-    key = label_key(label)
-    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
-    readable = slug(label)
-    return f"{base_iri}{kind}/{readable + '-' if readable else ''}{digest}"
 
 
 @dataclass

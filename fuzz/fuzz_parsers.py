@@ -8,7 +8,7 @@ duplications and swaps, random Unicode (control characters, NBSP, zero-width spa
 digits such as '²' or '٣', emoji, right-to-left text, BOMs), numbers replaced (0, negative,
 huge, 5,000 digits), layout keywords spliced in at random lines, and re-encoding (UTF-16,
 Latin-1, CRLF / CR line ends). Each input goes through what a build does to a page:
-``page_from_bytes`` (decoding), ``page_text``, ``detect_layout`` and ``parse_text`` (with and
+``page_from_bytes`` (decoding) and ``parse.parse_page`` (lay out, detect, parse, links) (with and
 without a lexicon of known labels). Every ``--rdf-every``-th input that parses is also mapped to
 RDF, written as N-Triples, read back by pyoxigraph and validated against the SHACL shapes.
 
@@ -242,14 +242,11 @@ def _lexicon():
 
 def parse_bytes(data: bytes, location: str = "fuzz.txt", *, lexicon=None):
     """What a build does to one page's bytes: decode, lay out, detect, parse. Returns the record."""
-    from esco_graph.pipeline import page_source, page_text
+    from esco_graph.parse import ParseContext, parse_page
     from esco_graph.sources.pages import page_from_bytes
-    from esco_graph.parse import ParseContext, detect_layout, parse_text
 
     page = page_from_bytes(data, location, iri="file:///fuzz/" + location, retrieved="2026-01-01T00:00:00Z")
-    text = page_text(page)
-    layout = detect_layout(text, page.location)
-    return parse_text(text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout)
+    return parse_page(page, ParseContext(lexicon=lexicon))
 
 
 def check_rdf(record) -> str | None:

@@ -160,9 +160,10 @@ def test_unknown_extension(tmp_path):
 
 
 def test_bad_base_iri(tmp_path):
+    """A bad --base-iri is a usage error (exit 2, as click's own), refused before any work (issue 12)."""
     out = tmp_path / "out.ttl"
     result = run("build", ESCO_PAGE, "-o", out, "--base-iri", "not an iri")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--base-iri" in result.output
     assert not out.exists()
 

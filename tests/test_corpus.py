@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from esco_graph.parse import render
+
 from esco_graph.model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, Occupation, Skill, SkillLink, Source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,7 +150,7 @@ def walk_esco(text: str) -> dict:
 
 def walk_destinai(text: str) -> dict:
     lines = text.split("\n")
-    assert lines[:10] == corpus.DESTINAI_NAV + [""] + corpus.DESTINAI_FOOTER + corpus.DESTINAI_NAV + [
+    assert lines[:10] == render.DESTINAI_NAV + [""] + render.DESTINAI_FOOTER + render.DESTINAI_NAV + [
         "\u2190 Back to directory"
     ]
     assert lines[10:12] == ["\u00a7 OCCUPATION \u00b7 GLOBAL STANDARDS", ""]
@@ -175,7 +177,7 @@ def walk_destinai(text: str) -> dict:
     page["total"] = int(re.fullmatch(r"(\d+) total", tail[7])[1])
     e, o = re.fullmatch(r"(\d+) essential \u00b7 (\d+) optional", tail[8]).groups()
     page["essential"], page["optional"] = int(e), int(o)
-    assert tail[9:] == ["", "Data Source: Unified Global Standards (ISCED, ISCO, O*NET, ESCO)", ""] + corpus.DESTINAI_FOOTER
+    assert tail[9:] == ["", "Data Source: Unified Global Standards (ISCED, ISCO, O*NET, ESCO)", ""] + render.DESTINAI_FOOTER
     return page
 
 
@@ -195,9 +197,9 @@ def test_esco_renderer_reproduces_the_real_page_byte_for_byte():
         skills=tuple(page["skills"]),
     )
     assert len(record.skills) == 79 and page["groups"] == 4
-    assert corpus.render_esco(record) == text
+    assert render.render_esco(record) == text
     # the page order the generator uses for truth is the rendered order
-    assert corpus.esco_page_order(list(reversed(record.skills))) == list(record.skills)
+    assert render.esco_page_order(list(reversed(record.skills))) == list(record.skills)
 
 
 REAL_DESTINAI_RUNS = [
@@ -235,8 +237,8 @@ def test_destinai_renderer_reproduces_the_real_page_byte_for_byte():
         skills=links,
     )
     assert [run for *_, run in page["runs"]] == ["".join(labels) for *_, labels in REAL_DESTINAI_RUNS]
-    assert corpus.first_sentence(page["description"]) == page["summary"]
-    assert corpus.render_destinai(record) == text
+    assert render.first_sentence(page["description"]) == page["summary"]
+    assert render.render_destinai(record) == text
 
 
 def test_destinai_renderer_omits_empty_half_sections_and_sections():
@@ -246,7 +248,7 @@ def test_destinai_renderer_omits_empty_half_sections_and_sections():
         description="One. Two.",
         skills=(SkillLink(OPTIONAL, Skill("R", KNOWLEDGE)), SkillLink(OPTIONAL, Skill("Java (computer programming)", KNOWLEDGE))),
     )
-    text = corpus.render_destinai(record)
+    text = render.render_destinai(record)
     page = walk_destinai(text)
     assert page["runs"] == [(OPTIONAL, KNOWLEDGE, "RJava (computer programming)")]
     assert "Practical Skills" not in text and "ESSENTIAL" not in text
@@ -262,10 +264,10 @@ def test_esco_renderer_transversal_bucket_and_singulars():
         isco_code="1111",
         skills=(SkillLink(ESSENTIAL, Skill("show initiative", SKILL, "transversal", None)),),
     )
-    page = walk_esco(corpus.render_esco(record))
+    page = walk_esco(render.render_esco(record))
     assert page["groups"] == 1
     assert page["sections"] == [(ESSENTIAL, KNOWLEDGE, 0), (ESSENTIAL, SKILL, 1), (OPTIONAL, KNOWLEDGE, 0), (OPTIONAL, SKILL, 0)]
-    assert "Essential skills and competences 1 competence\n" in corpus.render_esco(record)
+    assert "Essential skills and competences 1 competence\n" in render.render_esco(record)
     assert page["skills"][0].skill.reuse_level == "transversal"
 
 

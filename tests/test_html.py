@@ -275,7 +275,7 @@ def test_chips_linking_to_esco_each_get_their_own_iri():
 
 def test_apply_links_keeps_iris_a_record_already_has():
     record = parse_page(ESCO_HTML)
-    again = apply_links(replace(record, iri="http://example.org/mine"), ESCO_HTML.read_text())
+    again = apply_links(replace(record, iri="http://example.org/mine"), layout_html(ESCO_HTML.read_text()))
     assert again.iri == "http://example.org/mine"
 
 

@@ -33,117 +33,16 @@ from esco_graph.pipeline import parse_page
 from esco_graph.model import ESSENTIAL, KNOWLEDGE, OPTIONAL, REUSE_LEVELS, SKILL, Occupation, Skill, SkillLink, Source
 from esco_graph.sources.pages import page_from_bytes
 from esco_graph.graph.mapping import page_graphs, to_graph
-from esco_graph.reconcile import mint_iri, reconcile
+from esco_graph.iris import mint_iri
+from esco_graph.reconcile import reconcile
 from esco_graph.parse.split import Lexicon
 from esco_graph.shacl import validate
 
 from conftest import require_tool
+from esco_graph.parse.render import destinai_page_order, esco_page_order, render_destinai, render_esco
 from test_hostile import _plain, independent_triples, strict_iri
 
-# --- renderers, modelled on data/samples/*.txt ---------------------------------------------------
-
-ESCO_SECTIONS = (
-    (ESSENTIAL, KNOWLEDGE, "Essential knowledge"),
-    (ESSENTIAL, SKILL, "Essential skills and competences"),
-    (OPTIONAL, KNOWLEDGE, "Optional knowledge"),
-    (OPTIONAL, SKILL, "Optional skills and competences"),
-)
-ESCO_BUCKETS = (
-    ("occupation-specific", "Occupation specific"),
-    ("sector-specific", "Sector-specific"),
-    ("cross-sector", "Cross-sector"),
-    ("transversal", "Transversal"),
-)
-DESTINAI_NAV = ["DestinAI", "CareersSkillsLog InGet Started", "CareersSkillsAboutLog InGet Started \u2192"]
-DESTINAI_FOOTER = ["\u00a9 2026 DESTINAI \u00b7 BETA 1.0 \u00b7 ISCED ISCO O*NET ESCO", "CareersSkillsPrivacyTermsEU AI Act notice"]
-DESTINAI_SECTIONS = (
-    (KNOWLEDGE, "Theoretical Knowledge", "ESSENTIALTheoretical knowledge required", "OPTIONALAdjacent knowledge that strengthens fit"),
-    (SKILL, "Practical Skills", "ESSENTIALApplied skills & competences", "OPTIONALOptional competences"),
-)
-
-
-def _competences(n: int) -> str:
-    return f"{n} competence" if n == 1 else f"{n} competences"
-
-
-def esco_page_order(links) -> list[SkillLink]:
-    """The order in which an ESCO-layout page lists an occupation's links."""
-    out = []
-    for relation, kind, _ in ESCO_SECTIONS:
-        for level, _ in ESCO_BUCKETS:
-            out += [l for l in links if l.relation == relation and l.skill.skill_type == kind and l.skill.reuse_level == level]
-    return out
-
-
-def render_esco(occ: Occupation) -> str:
-    """An ESCO-layout page for a record (every skill needs a type and a reuse level)."""
-    links = occ.skills
-    essential = sum(1 for l in links if l.relation == ESSENTIAL)
-    groups = sum(1 for rel, kind, _ in ESCO_SECTIONS if occ.links(rel, kind))
-    lines = ["Skip to content", "ESCO occupation", "", occ.label, "", "Back to ESCO occupations", ""]
-    if occ.description:
-        lines += [occ.description, ""]
-    lines += [
-        f"{occ.esco_code} ISCO {occ.isco_code} ESCO source",
-        "Competences", str(len(links)), "Groups", str(groups), "Essential", str(essential),
-        "Optional", str(len(links) - essential), "", "Competences and skills", "", f"{len(links)} ESCO relations",
-    ]
-    for relation, kind, title in ESCO_SECTIONS:
-        items = occ.links(relation, kind)
-        lines.append(f"{title} {_competences(len(items))}")
-        for level, bucket in ESCO_BUCKETS:
-            in_bucket = [l.skill for l in items if l.skill.reuse_level == level]
-            if level == "transversal" and not in_bucket:
-                continue
-            lines += ["", bucket, "", _competences(len(in_bucket))]
-            if not in_bucket:
-                lines += ["", "No competences in this bucket."]
-            for skill in in_bucket:
-                lines += [skill.label, ""]
-                if skill.description:
-                    lines += [skill.description, ""]
-                if skill.digital:
-                    lines.append("digital")
-                if skill.scope_note:
-                    lines += ["Scope note", skill.scope_note]
-                lines.append("ESCO source")
-    return "\n".join(lines)
-
-
-def destinai_page_order(links) -> list[SkillLink]:
-    out = []
-    for kind, *_ in DESTINAI_SECTIONS:
-        for relation in (ESSENTIAL, OPTIONAL):
-            out += [l for l in links if l.relation == relation and l.skill.skill_type == kind]
-    return out
-
-
-def render_destinai(occ: Occupation) -> str:
-    """A DestinAI-layout page for a record: labels of a half-section run together on one line."""
-    links = occ.skills
-    essential = sum(1 for l in links if l.relation == ESSENTIAL)
-    description = occ.description or ""
-    lines = [""] + DESTINAI_NAV + [""] + DESTINAI_FOOTER + DESTINAI_NAV + [
-        "\u2190 Back to directory", "\u00a7 OCCUPATION \u00b7 GLOBAL STANDARDS", "", occ.label, "",
-        description.split("\n")[0], "", "View on Official Portal \u2197", "Description", "", description, "",
-    ]
-    for kind, title, head_essential, head_optional in DESTINAI_SECTIONS:
-        ess = [l.skill.label for l in occ.links(ESSENTIAL, kind)]
-        opt = [l.skill.label for l in occ.links(OPTIONAL, kind)]
-        if not ess and not opt:
-            continue
-        lines.append(title)
-        if ess:
-            lines += [head_essential, "".join(ess)]
-        if opt:
-            lines += [head_optional, "".join(opt)]
-    lines += [
-        "", "GLOBAL RESOURCE", "", "View official definition \u2197", "", "SKILLS OVERVIEW", "",
-        f"{len(links)} total", f"{essential} essential \u00b7 {len(links) - essential} optional", "",
-        "Data Source: Unified Global Standards (ISCED, ISCO, O*NET, ESCO)", "",
-    ] + DESTINAI_FOOTER
-    return "\n".join(lines)
-
+# --- pages: the project's one renderer per layout (esco_graph.parse.render) ---------------------
 
 def parse_rendered(text: str, name: str, lexicon=None) -> Occupation:
     page = page_from_bytes(text.encode("utf-8"), name, iri=f"file:///generated/{name}", retrieved=None)

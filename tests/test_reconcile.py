@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from esco_graph.model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, Occupation, Skill, SkillLink, Source
-from esco_graph.reconcile import mint_iri, reconcile
+from esco_graph.iris import mint_iri
+from esco_graph.reconcile import reconcile
 
 BASE = "https://example.org/kg/"
 
@@ -89,9 +90,9 @@ def test_invalid_base_iris_are_refused_before_any_work():
     import pytest
 
     from esco_graph.errors import EscoGraphError
-    from esco_graph.reconcile import check_base_iri
+    from esco_graph.iris import check_base_iri
 
     for bad in ("http://x/a#b#", "http://x/[a]/", "http://x/%zz/", "not an iri", ""):
-        with pytest.raises(EscoGraphError, match="base-iri"):
+        with pytest.raises(EscoGraphError, match="base IRI"):
             check_base_iri(bad)
     assert check_base_iri("https://example.org/kg") == "https://example.org/kg/"

@@ -139,7 +139,7 @@ def test_shapes_fall_back_to_the_packaged_copy(tmp_path, monkeypatch):
     import importlib.resources
     import shutil
 
-    import esco_graph.shacl as v
+    import esco_graph.shacl.shapes as v
 
     packaged = tmp_path / "esco_graph" / "shapes"
     packaged.mkdir(parents=True)
@@ -661,3 +661,4 @@ def test_engines_agree_on_random_mutations(mutations):
     assert c1 == c2
     assert keys(r1) == keys(r2)
     assert full_keys(r1) == full_keys(r2)
+

@@ -1,104 +1,26 @@
 """The store commands: ``load``, ``query``, ``skills``, ``occupations``.
 
-Thin: parse options, call :mod:`esco_graph.store` / :mod:`esco_graph.store.queries`, turn library errors
-into one-line click errors. ``store_options`` and ``open_store_from_options`` are shared with
-``build --store/--endpoint``.
+Thin: parse options, call :mod:`esco_graph.store` / :mod:`esco_graph.store.queries`; library
+errors become one-line click errors through :mod:`esco_graph.cli.errors`.
 """
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 
 import click
 
-from ..errors import EscoGraphError, InputError
+from ..store import (
+    RESULT_FORMATS,
+    LoadReport,
+    QueryResult,
+    Store,
+)
 from ..store.queries import occupations_for_skill, skills_of_occupation
-from ..store import RESULT_FORMATS, STORE_TYPES, LoadReport, QueryResult, Store, default_store_path, open_store
+from .errors import EXIT_INPUT, EXIT_OUTPUT, CommandError, library_errors
+from .options import open_store_from_options, pop_store_options, store_options
 
-__all__ = ["load", "occupations", "open_store_from_options", "query", "register", "skills", "store_options"]
-
-_STORE_OPTION_NAMES = ("store_dir", "endpoint", "store_type", "query_path", "update_path", "gsp_path",
-                       "row_cap", "timeout", "retries")
-
-
-def store_options(f):
-    """The options that pick a store: ``--store DIR`` or ``--endpoint URL`` and the remote settings.
-
-    The decorated command receives them as keyword arguments; pass them on to
-    :func:`open_store_from_options`."""
-    options = [
-        click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-                     help=f"Embedded store folder, created on first use [default: $ESCO_GRAPH_STORE or "
-                          f"{default_store_path()}]."),
-        click.option("--endpoint", metavar="URL",
-                     help="A SPARQL 1.1 store over HTTP instead (Oxigraph: http://HOST:7878, Fuseki: "
-                          "http://HOST:3030/DATASET, GraphDB: http://HOST:7200/repositories/REPO, Virtuoso: "
-                          "http://HOST:8890). Credentials: ESCO_GRAPH_USER and ESCO_GRAPH_PASSWORD, or ~/.netrc."),
-        click.option("--store-type", type=click.Choice(STORE_TYPES), default="auto", show_default=True,
-                     help="Which server --endpoint is (sets its query, update and Graph Store paths); "
-                          "auto asks the server."),
-        click.option("--query-path", metavar="PATH", help="Query endpoint path under --endpoint (or a full URL)."),
-        click.option("--update-path", metavar="PATH", help="Update endpoint path under --endpoint (or a full URL)."),
-        click.option("--gsp-path", metavar="PATH",
-                     help="Graph Store Protocol path under --endpoint (or a full URL)."),
-        click.option("--row-cap", type=click.IntRange(min=1), metavar="N",
-                     help="The server's result row cap when it does not announce it (Virtuoso: ResultSetMaxRows; "
-                          "default 10000 for virtuoso)."),
-        click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
-                     help="Seconds to wait for the store to answer one request."),
-        click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
-                     help="Retries (with backoff) of connection failures and 5xx answers."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def open_store_from_options(store_dir=None, endpoint=None, store_type="auto", query_path=None, update_path=None,
-                            gsp_path=None, row_cap=None, timeout=120.0, retries=3, **_ignored) -> Store:
-    """Open the store the :func:`store_options` chose; library errors become click errors."""
-    if store_dir is not None and endpoint is not None:
-        raise click.UsageError("give either --store DIR or --endpoint URL, not both")
-    if endpoint is None and any(v is not None for v in (query_path, update_path, gsp_path, row_cap)):
-        raise click.UsageError("--query-path, --update-path, --gsp-path and --row-cap are for --endpoint")
-    try:
-        return open_store(store_dir, endpoint, store_type=store_type, query_path=query_path,
-                          update_path=update_path, gsp_path=gsp_path, timeout=timeout, retries=retries,
-                          row_cap=row_cap)
-    except EscoGraphError as e:
-        raise _click_error(e) from None
-
-
-def _pop_store_options(kwargs: dict) -> dict:
-    return {k: kwargs.pop(k) for k in _STORE_OPTION_NAMES if k in kwargs}
-
-
-# the exit codes documented in cli.py: 1 a bad input, 4 an output or store failed
-EXIT_INPUT, EXIT_STORE = 1, 4
-
-
-class StoreCommandError(click.ClickException):
-    """One line on stderr, with the documented exit code."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_STORE):
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def _click_error(e: EscoGraphError) -> StoreCommandError:
-    return StoreCommandError(str(e), EXIT_INPUT if isinstance(e, InputError) else EXIT_STORE)
-
-
-def _errors_to_click(f):
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        try:
-            return f(*args, **kwargs)
-        except EscoGraphError as e:
-            raise _click_error(e) from None
-    return wrapper
-
+__all__ = ["load", "occupations", "query", "skills"]
 
 def _result_options(f):
     f = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -136,18 +58,18 @@ def _report(report: LoadReport, store: Store, verbose: bool) -> None:
             click.echo(f"Loaded into {store.location}: {report.summary()}.", err=True)
         if len(report.inputs_failed) == 1:
             f, reason = report.inputs_failed[0]
-            raise StoreCommandError(f"{f}: {reason}", EXIT_INPUT)
+            raise CommandError(f"{f}: {reason}", EXIT_INPUT)
         for f, reason in report.inputs_failed:
             click.echo(f"  NOT READ    {f}: {reason}", err=True)
-        raise StoreCommandError(f"{len(report.inputs_failed)} files could not be read; nothing of them was loaded",
-                                EXIT_INPUT)
+        raise CommandError(f"{len(report.inputs_failed)} files could not be read; nothing of them was loaded",
+                           EXIT_INPUT)
     for f, reason in report.inputs_failed:
         click.echo(f"  NOT READ    {f}: {reason}", err=True)
     if report.graphs_failed:
-        raise StoreCommandError(
+        raise CommandError(
             f"{len(report.graphs_failed)} of {len(report.graphs_failed) + len(report.graphs_loaded)} graphs did not "
             f"land in {store.location} ({report.summary()}); each graph either landed whole or not at all: "
-            "run the same load again to finish it")
+            "run the same load again to finish it", EXIT_OUTPUT)
     click.echo(f"Loaded into {store.location}: {report.summary()}.", err=True)
 
 
@@ -163,7 +85,7 @@ def _report(report: LoadReport, store: Store, verbose: bool) -> None:
                    "transactional (an interrupted load leaves graphs part-loaded until loaded again).")
 @click.option("-v", "--verbose", is_flag=True, help="List every graph loaded.")
 @store_options
-@_errors_to_click
+@library_errors
 def load(graphs, graph_iri, rdf_format, bulk, verbose, **kwargs):
     """Load RDF files into a triple store.
 
@@ -177,7 +99,7 @@ def load(graphs, graph_iri, rdf_format, bulk, verbose, **kwargs):
     esco-graph load graph.nq --endpoint http://127.0.0.1:7878
     esco-graph load esco.ttl --graph http://example.org/esco --endpoint http://127.0.0.1:8890 --store-type virtuoso
     """
-    store = open_store_from_options(**_pop_store_options(kwargs))
+    store = open_store_from_options(**pop_store_options(kwargs))
     done = [0]
 
     def progress(label, ok):
@@ -190,7 +112,7 @@ def load(graphs, graph_iri, rdf_format, bulk, verbose, **kwargs):
     show = verbose or sys.stderr.isatty()
     try:
         if bulk and _is_remote(store):
-            raise StoreCommandError("--bulk is for the embedded store (--store)", 2)
+            raise click.UsageError("--bulk is for the embedded store (--store)")
         report = store.load_files(graphs, rdf_format, graph=graph_iri, on_graph=progress if show else None,
                                   bulk=bulk)
     finally:
@@ -212,9 +134,9 @@ def _read_query(text: str) -> str:
         try:
             return path.read_text(encoding="utf-8")
         except OSError as e:
-            raise StoreCommandError(f"{path}: cannot read the query file: {e.strerror or e}", EXIT_INPUT) from None
+            raise CommandError(f"{path}: cannot read the query file: {e.strerror or e}", EXIT_INPUT) from None
         except UnicodeDecodeError:
-            raise StoreCommandError(f"{path}: the query file is not UTF-8 text", EXIT_INPUT) from None
+            raise CommandError(f"{path}: the query file is not UTF-8 text", EXIT_INPUT) from None
     return text
 
 
@@ -222,7 +144,7 @@ def _read_query(text: str) -> str:
 @click.argument("sparql", metavar="QUERY|@FILE.rq")
 @_result_options
 @store_options
-@_errors_to_click
+@library_errors
 def query(sparql, fmt, output, **kwargs):
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on a triple store.
 
@@ -236,7 +158,7 @@ def query(sparql, fmt, output, **kwargs):
     esco-graph query 'CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }' --endpoint http://127.0.0.1:7878 -o out.ttl
     """
     text = _read_query(sparql)
-    store = open_store_from_options(**_pop_store_options(kwargs))
+    store = open_store_from_options(**pop_store_options(kwargs))
     try:
         result = store.query(text)
     finally:
@@ -249,16 +171,16 @@ def query(sparql, fmt, output, **kwargs):
 @click.option("--lang", default="en", show_default=True, help="Language of the labels shown.")
 @_result_options
 @store_options
-@_errors_to_click
+@library_errors
 def skills(occupation, lang, fmt, output, **kwargs):
     """The essential and optional skills of an OCCUPATION (its label, any case, or its IRI)."""
-    store = open_store_from_options(**_pop_store_options(kwargs))
+    store = open_store_from_options(**pop_store_options(kwargs))
     try:
         result = skills_of_occupation(store, occupation, lang=lang)
     finally:
         store.close()
     if not result.rows:
-        raise StoreCommandError(f"no occupation labelled or named {occupation!r} with skills in {store.location}", EXIT_INPUT)
+        raise CommandError(f"no occupation labelled or named {occupation!r} with skills in {store.location}", EXIT_INPUT)
     _emit(result, fmt, output)
 
 
@@ -267,20 +189,16 @@ def skills(occupation, lang, fmt, output, **kwargs):
 @click.option("--lang", default="en", show_default=True, help="Language of the labels shown.")
 @_result_options
 @store_options
-@_errors_to_click
+@library_errors
 def occupations(skill, lang, fmt, output, **kwargs):
     """The occupations that need a SKILL (its label, any case, or its IRI), essential or optional."""
-    store = open_store_from_options(**_pop_store_options(kwargs))
+    store = open_store_from_options(**pop_store_options(kwargs))
     try:
         result = occupations_for_skill(store, skill, lang=lang)
     finally:
         store.close()
     if not result.rows:
-        raise StoreCommandError(f"no occupation needs a skill labelled or named {skill!r} in {store.location}", EXIT_INPUT)
+        raise CommandError(f"no occupation needs a skill labelled or named {skill!r} in {store.location}", EXIT_INPUT)
     _emit(result, fmt, output)
 
 
-def register(group: click.Group) -> None:
-    """Add the store commands to the ``esco-graph`` group."""
-    for command in (load, query, skills, occupations):
-        group.add_command(command)

@@ -33,7 +33,8 @@ from ..namespaces import (
     SKILL_SCHEME,
     SKILL_TYPE,
 )
-from ..reconcile import Reconciliation, check_base_iri, isco_chain
+from ..iris import check_base_iri
+from ..reconcile import Reconciliation, isco_chain
 from ..text import slug
 
 Triple = tuple  # (subject, predicate, object) of rdflib terms

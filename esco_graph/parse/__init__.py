@@ -1,4 +1,5 @@
-"""Layout parsers, one module per layout, found through a small registry.
+"""Parsing: a page laid out once (HTML as a browser shows it, with its ESCO links), its layout
+detected, and the one parser of that layout turning it into an Occupation record.
 
 A parser module knows one layout and nothing of RDF. It provides `LAYOUT` (its name),
 `detect(lines) -> bool` and `parse(lines, source, context) -> Occupation`. Adding a site means
@@ -13,6 +14,7 @@ from typing import Optional, Union
 
 from ..errors import InputError
 from ..model import Occupation, Source
+from ..sources.pages import Page
 
 _BUILTIN = ("esco_graph.parse.esco", "esco_graph.parse.destinai")
 _REGISTRY: dict[str, ModuleType] = {}
@@ -77,3 +79,47 @@ def parse_text(
     if source.layout != layout:
         source = replace(source, layout=layout)
     return module.parse(lines, source, context)
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A page as the parsers read it: its text, and for an HTML page its ESCO links (the HTML is
+    parsed once, for both)."""
+
+    text: str
+    html: Optional[object] = None  # esco_graph.parse.html.HtmlPage for HTML pages
+
+
+def lay_out(page: Page) -> LaidOut:
+    """The text the layout parsers read (HTML laid out as a browser would, text as it is) and, for
+    HTML, the links to ESCO concepts found in the same pass."""
+    if page.media_type == "text/html":
+        from .html import layout_html  # imported lazily: text pages need no HTML parser
+
+        html = layout_html(page.text, page.location)
+        return LaidOut(html.text, html)
+    return LaidOut(page.text)
+
+
+def page_source(page: Page, layout: str) -> Source:
+    """The provenance of a page as the record carries it."""
+    return Source(location=page.location, layout=layout, sha256=page.sha256, retrieved=page.retrieved,
+                  media_type=page.media_type, iri=page.iri)
+
+
+def with_links(record: Occupation, laid: LaidOut) -> Occupation:
+    """The record with the official ESCO IRIs its HTML page links to (text pages have none)."""
+    if laid.html is None:
+        return record
+    from .html import apply_links
+
+    return apply_links(record, laid.html)
+
+
+def parse_page(page: Page, context: ParseContext = ParseContext()) -> Occupation:
+    """Parse one page (laid out, layout detected, links applied) into an Occupation record."""
+    laid = lay_out(page)
+    lines = page_lines(laid.text)
+    layout = detect_layout(lines, page.location)
+    record = parse_text(laid.text, page_source(page, layout), context, layout=layout, lines=lines)
+    return with_links(record, laid)

@@ -12,9 +12,19 @@ import re
 from typing import Optional
 
 from ..errors import DataQualityError, InputError
-from ..model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, DeclaredCounts, Occupation, Skill, SkillLink, Source
-from .split import LOW_CONFIDENCE, Piece, split_runs
+from ..model import (
+    ESSENTIAL,
+    KNOWLEDGE,
+    OPTIONAL,
+    SKILL,
+    DeclaredCounts,
+    Occupation,
+    Skill,
+    SkillLink,
+    Source,
+)
 from ..text import clean_label, declared_count
+from .split import LOW_CONFIDENCE, Piece, split_runs
 
 LAYOUT = "destinai"
 USES_LEXICON = True  # parsed after the pages that contribute known labels

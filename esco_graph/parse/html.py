@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Iterator, Optional
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -117,9 +116,8 @@ def html_to_text(html: str, location: str = "<page>") -> str:
     return layout_html(html, location).text
 
 
-@lru_cache(maxsize=2)  # small: a page can be 64 MiB; a build asks for one page twice in a row
 def layout_html(html: str, location: str = "<page>") -> HtmlPage:
-    """Lay an HTML page out as text and collect its ESCO links (cached: a build asks twice)."""
+    """Lay an HTML page out as text and collect its ESCO links, in one parse."""
     try:
         tree = LexborHTMLParser(html)
     except Exception as exc:  # selectolax raises plain exceptions on documents it cannot take
@@ -374,7 +372,7 @@ def _canonical(tree: LexborHTMLParser) -> Optional[str]:
     return None
 
 
-def apply_links(record, html: str, location: Optional[str] = None):
+def apply_links(record, page: HtmlPage):
     """The record with the official IRIs its HTML page links to (occupation and skills).
 
     A skill gets the IRI of the ESCO skill link whose text (or, for a generic link such as
@@ -383,7 +381,6 @@ def apply_links(record, html: str, location: Optional[str] = None):
     or of the page's only occupation link. A label linked to two different IRIs keeps none, with
     a note. IRIs the record already has are kept.
     """
-    page = layout_html(html, location or record.source.location)
     notes = list(record.notes)
 
     # a link's own text names its concept; the text of its item only for a generic link

@@ -20,14 +20,11 @@ import hashlib
 import ipaddress
 import json
 import os
-import socket
 import threading
 import time
-import urllib.request
 import urllib.robotparser
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from http.client import HTTPException
 from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import urljoin, urlsplit
@@ -35,7 +32,7 @@ from urllib.parse import urljoin, urlsplit
 from .. import __version__
 from ..errors import InputError, OutputError
 from ..files import write_atomic
-from ..http import HttpClient, Response, TooLarge
+from ..http import HttpClient, Response, TooLarge, describe_exception, failure_kind
 
 #: Where the tool says it comes from. A neutral address: the project has no public home yet.
 PROJECT_URL = "https://example.org/esco-graph"
@@ -109,9 +106,10 @@ class _PageClient(HttpClient):
     def give_up(self, url, what, attempts, failure) -> Exception:
         if isinstance(failure, Response):
             return InputError(self.named, f"HTTP {failure.status} {failure.reason} ({attempts} attempts)".replace("  ", " "))
-        if isinstance(failure, (socket.timeout, TimeoutError)):
+        kind = failure_kind(failure)
+        if kind == "timeout":
             return InputError(self.named, f"no answer within {self.timeout:g} s (timed out {attempts} times)")
-        if isinstance(failure, HTTPException):
+        if kind == "malformed":
             return InputError(self.named, f"cannot connect: bad HTTP answer ({type(failure).__name__}) ({attempts} attempts)")
         return InputError(self.named, f"cannot connect: {_reason(failure)} ({attempts} attempts)")
 
@@ -385,7 +383,7 @@ def _lower(headers) -> dict:
 def _reason(exc: OSError) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(exc, socket.gaierror):
+    if describe_exception(exc).startswith("unknown host"):
         return "unknown host"
     return exc.strerror or str(exc) or type(exc).__name__
 

@@ -5,7 +5,6 @@ import json
 import re
 import time
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -1,7 +1,7 @@
 """Reading an ESCO RDF dump (Turtle, N-Triples, RDF/XML) into concept drafts."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import pyoxigraph
 
@@ -22,9 +22,6 @@ from .concepts import (
     normalize_label,
     reuse_level,
 )
-
-if TYPE_CHECKING:  # the loader calls this reader; the reader only hands it concepts
-    from . import csvload
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -231,7 +228,7 @@ class RdfReader:
             return OCCUPATION
         return None
 
-    def emit(self, loader: "csvload.Loader", name: str) -> int:
+    def emit(self, loader, name: str) -> int:  # loader: the csvload.Loader that called this reader
         n = 0
         for iri, subject in self.subjects.items():
             if subject.obsolete or not subject.prefs or iri.startswith("_:"):

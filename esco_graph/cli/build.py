@@ -1,0 +1,158 @@
+"""The build commands: ``build`` (pages to a graph, files and stores), ``parse`` (pages to records), ``validate``."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..namespaces import DEFAULT_BASE_IRI
+from .errors import (
+    EXIT_INPUT,
+    EXIT_VALIDATION,
+    CommandError,
+    library_errors,
+)
+from .options import (
+    input_options,
+    keep_going_option,
+    load_shapes_option,
+    load_vocabulary_option,
+    open_store_from_options,
+    quiet_option,
+    shapes_option,
+    vocabulary_option,
+)
+
+
+class _Progress:
+    """A one-line page counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.count = 0
+
+    def __call__(self, location: str) -> None:
+        self.count += 1
+        if self.enabled and (self.count % 25 == 0 or self.count < 25):
+            click.echo(f"\rparsed {self.count} pages", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.enabled and self.count:
+            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+
+
+@click.command()
+@input_options("inputs")
+@click.option("-o", "--output", "outputs", multiple=True, help="Output file (repeatable); format from the extension: .ttl .jsonld .nt .nq .trig; '-' for stdout.")
+@click.option("--format", "fmt", help="Output format for every -o, overriding the extension: turtle, jsonld, ntriples, nquads, trig (or a MIME type).")
+@click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True, help="Base for the IRIs minted for concepts with no official ESCO IRI.")
+@click.option("--language", default="en", show_default=True, help="Language tag of labels and descriptions.")
+@vocabulary_option
+@keep_going_option
+@click.option("--validate/--no-validate", default=True, show_default=True, help="Check the graph against the SHACL shapes before writing.")
+@shapes_option
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the build report (failures, low-confidence splits, unmatched labels) as JSON.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for parsing (0: every core).")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False), help="Also load every page's named graph into this embedded store (created on first use).")
+@click.option("--endpoint", metavar="URL", help="Also load every page's named graph into this SPARQL 1.1 store (Graph Store Protocol).")
+@click.option("--store-type", type=click.Choice(["auto", "oxigraph", "fuseki", "graphdb", "virtuoso", "generic"]), default="auto", show_default=True, help="Which server --endpoint is.")
+@quiet_option
+@library_errors
+def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going, validate, shapes_paths, report_path, jobs,
+          store_dir, endpoint, store_type, quiet):
+    """Build the graph from pages and write it.
+
+    INPUTS are page files (text or HTML), folders, globs ('pages/*.html'), '-' for stdin,
+    http(s) URLs (fetched politely and cached) and zip/tar archives of pages
+    ('crawl.zip', or one member: 'crawl.zip!pages/a.html').
+
+    Every -o is written from one build, atomically: a failed build leaves any previous
+    output untouched.
+    """
+    from ..pipeline import build_graph, check_build
+
+    if not outputs and store_dir is None and endpoint is None:
+        raise click.UsageError("give at least one -o OUTPUT, or --store DIR / --endpoint URL")
+    check_build(outputs=outputs, format=fmt, report=report_path, base_iri=base_iri)  # before any work
+    store = None
+    if store_dir is not None or endpoint is not None:  # a store that is down fails before any work
+        store = open_store_from_options(store_dir=store_dir, endpoint=endpoint, store_type=store_type)
+    vocabulary = load_vocabulary_option(vocabulary_paths)
+    progress = _Progress(not quiet)
+    try:
+        result = build_graph(
+            inputs, outputs=outputs, format=fmt, store=store, report=report_path, vocabulary=vocabulary,
+            base_iri=base_iri, language=language, keep_going=keep_going, validate=validate, progress=progress,
+            shapes=load_shapes_option(shapes_paths), jobs=jobs,
+        )
+    finally:
+        progress.done()
+        if store is not None:
+            store.close()
+    if result.load_report is not None and not quiet:
+        click.echo(result.load_report.summary(), err=True)
+    _print_summary(result.summary(), outputs, quiet)
+    if result.failures:
+        raise CommandError(f"{len(result.failures)} input(s) failed; the others were written", EXIT_INPUT)
+
+
+def _print_summary(summary: dict, outputs, quiet: bool) -> None:
+    for failure in summary["failed"]:
+        click.echo(f"error: {failure['input']}: {failure['reason']}", err=True)
+    if quiet:
+        return
+    layouts = ", ".join(f"{n} {layout}" for layout, n in summary["layouts"].items())
+    click.echo(
+        f"{summary['pages']} pages ({layouts}): {summary['occupations']} occupations, {summary['skills']} skills, "
+        f"{summary['triples']} triples -> {', '.join(o for o in outputs if o != '-') or 'stdout'}",
+        err=True,
+    )
+    low = summary["low_confidence_splits"]
+    for item in low[:20]:
+        click.echo(f"low-confidence split: {item['page']}: {item['label']!r} ({item['confidence']:.2f})", err=True)
+    if len(low) > 20:
+        click.echo(f"... and {len(low) - 20} more low-confidence splits (see --report)", err=True)
+    if summary["unmatched"]:
+        click.echo(f"{len(summary['unmatched'])} labels not in the vocabulary kept minted IRIs (see --report)", err=True)
+
+
+@click.command()
+@input_options("pages")
+@vocabulary_option
+@keep_going_option
+@library_errors
+def parse(pages, vocabulary_paths, keep_going):
+    """Print the neutral record of each page as JSON (one object, or a list for several pages)."""
+    from ..pipeline import parse_pages
+
+    outcome = parse_pages(pages, vocabulary=load_vocabulary_option(vocabulary_paths), keep_going=keep_going)
+    records = [record.to_dict() for record in outcome.records]
+    click.echo(json.dumps(records[0] if len(records) == 1 and len(pages) == 1 else records, indent=1, ensure_ascii=False))
+    for failure in outcome.failures:
+        click.echo(f"error: {failure}", err=True)
+    if outcome.failures:
+        raise CommandError(f"{len(outcome.failures)} input(s) failed", EXIT_INPUT)
+
+
+@click.command()
+@click.argument("graphs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@shapes_option
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the SHACL report graph (Turtle).")
+@quiet_option
+@library_errors
+def validate(graphs, shapes_paths, report_path, quiet):
+    """Check RDF files against the SHACL shapes; exit 3 with a readable report when they do not conform."""
+    from ..files import atomic_output, check_output_path
+    from ..shacl import validate_files
+
+    if report_path:
+        check_output_path(report_path)
+    conforms, report_graph, text = validate_files(list(graphs), load_shapes_option(shapes_paths))
+    if report_path:
+        with atomic_output(report_path) as stream:
+            stream.write(report_graph.serialize(format="turtle").encode("utf-8"))
+    if not conforms:
+        raise CommandError(f"{', '.join(graphs)} does not conform to the SHACL shapes:\n{text}", EXIT_VALIDATION)
+    if not quiet:
+        click.echo(f"{', '.join(graphs)}: conforms", err=True)

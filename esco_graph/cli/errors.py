@@ -1,0 +1,65 @@
+"""The one mapping from library errors to one line on stderr and the documented exit code.
+
+| code | meaning |
+|---|---|
+| 0 | success |
+| 1 | a bad input (unreadable, empty, binary, not an occupation page, counts that contradict the page); with --keep-going: some inputs failed, the others were written |
+| 2 | usage error |
+| 3 | the graph does not conform to the SHACL shapes; nothing was written |
+| 4 | an output or store could not be written (missing folder, read-only, disk full, store down) |
+| 130 | interrupted (Ctrl-C) |
+"""
+from __future__ import annotations
+
+import functools
+
+import click
+
+from ..errors import EscoGraphError, OutputError, StoreError, ValidationError
+from ..iris import BaseIriError
+
+EXIT_INPUT, EXIT_USAGE, EXIT_VALIDATION, EXIT_OUTPUT, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
+
+
+class CommandError(click.ClickException):
+    """A library error as one line on stderr, with the documented exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INPUT):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def exit_code_of(exc: EscoGraphError) -> int:
+    """The documented exit code of a library error."""
+    if isinstance(exc, ValidationError):
+        return EXIT_VALIDATION
+    if isinstance(exc, (OutputError, StoreError)):
+        return EXIT_OUTPUT
+    if isinstance(exc, BaseIriError):
+        return EXIT_USAGE
+    return EXIT_INPUT
+
+
+def library_errors(func):
+    """Turn esco-graph's typed errors into one clear line and its exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            raise CommandError("the graph does not conform to the SHACL shapes:\n" + exc.report_text,
+                               EXIT_VALIDATION) from None
+        except BaseIriError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--base-iri'") from None
+        except EscoGraphError as exc:
+            raise CommandError(str(exc), exit_code_of(exc)) from None
+        except KeyboardInterrupt:
+            raise CommandError("interrupted; an output being written was left as it was before",
+                               EXIT_INTERRUPTED) from None
+
+    return wrapper
+
+
+__all__ = ["CommandError", "EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_OUTPUT", "EXIT_USAGE", "EXIT_VALIDATION",
+           "exit_code_of", "library_errors"]
