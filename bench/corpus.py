@@ -92,6 +92,7 @@ DECISIONS = [
     "same codes; its DestinAI order is shuffled anew.",
 ]
 
+# Neighbours that are hard to split when run together (from the real DestinAI pages).
 CURATED_PAIRS = (
     ("R", "JavaScript"),
     ("MOEM", "precision measuring instruments"),

@@ -1,4 +1,4 @@
-"""The IRIs of the official ESCO model (see DESIGN.md), in one place."""
+"""The IRIs of the official ESCO model (README: The RDF model), in one place."""
 from __future__ import annotations
 
 from rdflib import Namespace

@@ -64,3 +64,19 @@ def test_small_generated_corpus(esco_data, tmp_path):
             truth[item["record"]["label"]] = sorted(s["skill"]["label"] for s in item["record"]["skills"])
     got = {r.label: sorted(l.skill.label for l in r.skills) for r in result.records if r.source.layout == "destinai"}
     assert got == truth
+
+
+def test_readme_library_example_runs(tmp_path, monkeypatch):
+    """The README's "Using the library" code runs as written (from the checkout's root)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Using the library"):]
+    code = section[section.index("```python") + len("```python"): section.index("```", section.index("```python") + 9)]
+    for name in ("data",):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert scope["conforms"] is True
+    assert (tmp_path / "graph.ttl").is_file() and (tmp_path / "graph.nq").is_file()
+    assert scope["record"].esco_code == "3114.1.5"
+    assert len(scope["graph"]) > 1000

@@ -9,16 +9,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import DESTINAI_PAGE, ESCO_PAGE
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, XSD
 
-from esco_graph import sources as inputs_module
-from esco_graph.pipeline import parse_page
 from esco_graph.cli import cli
 from esco_graph.errors import InputError
-from esco_graph.sources import Inputs, iter_pages, read_list
 from esco_graph.namespaces import EG
-from conftest import DESTINAI_PAGE, ESCO_PAGE
+from esco_graph.pipeline import parse_page
+from esco_graph.sources import Inputs, archives, iter_pages, read_list
 
 HTML = Path(__file__).parent / "fixtures" / "html"
 ESCO_HTML = HTML / "esco-medical-device-engineering-technician.html"
@@ -241,7 +240,7 @@ def test_path_traversal_names_are_refused_not_extracted(tmp_path):
 
 
 def test_zip_bomb_members_refused_without_inflating(tmp_path, monkeypatch):
-    monkeypatch.setattr(inputs_module, "MAX_PAGE_BYTES", 100_000)
+    monkeypatch.setattr(archives, "MAX_PAGE_BYTES", 100_000)
     path = tmp_path / "bomb.zip"
     make_zip(path, {"bomb.html": b"<p>" + b"A" * 50_000_000 + b"</p>", "esco.html": ESCO_HTML.read_bytes()})
     assert path.stat().st_size < 200_000
@@ -252,14 +251,14 @@ def test_zip_bomb_members_refused_without_inflating(tmp_path, monkeypatch):
 
 
 def test_tar_bomb_members_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(inputs_module, "MAX_PAGE_BYTES", 100_000)
+    monkeypatch.setattr(archives, "MAX_PAGE_BYTES", 100_000)
     path = make_tar(tmp_path / "bomb.tar.gz", {"bomb.html": b"A" * 5_000_000, "esco.html": ESCO_HTML.read_bytes()})
     found = pages(path)
     assert isinstance(found[0], InputError) and "larger than any occupation page" in found[0].reason
 
 
 def test_too_many_pages_in_one_archive(tmp_path, monkeypatch):
-    monkeypatch.setattr(inputs_module, "MAX_ARCHIVE_PAGES", 2)
+    monkeypatch.setattr(archives, "MAX_ARCHIVE_PAGES", 2)
     path = make_zip(tmp_path / "many.zip", {f"p{i}.txt": ESCO_PAGE.read_bytes() for i in range(4)})
     found = pages(path)
     assert [type(r).__name__ for r in found] == ["Page", "Page", "InputError"]

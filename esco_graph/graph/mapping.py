@@ -1,4 +1,4 @@
-"""Records to RDF in the official ESCO model (DESIGN.md), one named graph per page.
+"""Records to RDF in the official ESCO model (docs/architecture.md, README: The RDF model), one named graph per page.
 
 Triples are plain tuples of rdflib terms; `PageGraph` keeps each page's triples with its graph
 IRI so the writers can emit quads (TriG, N-Quads, the store) or the merged default graph

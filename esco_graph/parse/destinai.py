@@ -1,6 +1,6 @@
 """The DestinAI layout: a DestinAI occupation page, saved as text.
 
-Shape (see DESIGN.md): site chrome, `§ OCCUPATION · GLOBAL STANDARDS`, title, summary,
+Shape (docs/architecture.md, the layouts): site chrome, `§ OCCUPATION · GLOBAL STANDARDS`, title, summary,
 `Description` and its text, `Theoretical Knowledge` / `Practical Skills`, each with `ESSENTIAL...`
 and/or `OPTIONAL...` headings followed by ONE line of labels run together, then `SKILLS OVERVIEW`
 with `N total` and `X essential · Y optional`. The run-together lines are split by

@@ -1,6 +1,6 @@
 """The ESCO layout: the official ESCO portal's occupation page, saved as text.
 
-Shape (see DESIGN.md): title; description; `<ESCO code> ISCO <ISCO code> ESCO source`; declared
+Shape (docs/architecture.md, the layouts): title; description; `<ESCO code> ISCO <ISCO code> ESCO source`; declared
 counts; four sections, each split into reuse-level buckets, each bucket a list of items ending
 in `ESCO source`.
 """

@@ -47,8 +47,6 @@ DESTINAI_SECTIONS = (
     ),
 )
 
-# Neighbours that are hard to split when run together (DESIGN.md and the real DestinAI page).
-
 _WS = re.compile(r"[ \t\r\n\f\v]+")
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9])")
 

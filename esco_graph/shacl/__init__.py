@@ -14,9 +14,9 @@ its classes explicitly. Two engines give the same answer (tests assert it, resul
 API (pySHACL style)::
 
     load_shapes(paths=None, *, languages=None) -> rdflib.Graph        # parsed once, cached
-    validate(data_graph, shapes_graph=None, *, inference="none", engine="auto", languages=None)
+    validate(data_graph, shacl_graph=None, *, inference="none", engine="auto", languages=None)
         -> (conforms, report_graph, text)
-    validate_files(paths, shapes_graph=None, *, ...same keywords) -> (conforms, report_graph, text)
+    validate_files(paths, shacl_graph=None, *, ...same keywords) -> (conforms, report_graph, text)
     report_results(report_graph) -> [dict]     # the top-level results, for callers and tests
 
 ``text`` holds one line per validation result, sorted::
@@ -96,10 +96,10 @@ def read_graph(path: str | Path, format: str | None = None) -> Graph:
 
 # --- validation -----------------------------------------------------------------------------
 
-def validate(data_graph, shapes_graph: Graph | None = None, *, inference: str = "none",
+def validate(data_graph, shacl_graph: Graph | None = None, *, inference: str = "none",
              engine: str = "auto", languages: Sequence[str] | None = None
              ) -> tuple[bool, Graph, str]:
-    """Validate ``data_graph`` against ``shapes_graph`` (default: :func:`load_shapes`).
+    """Validate ``data_graph`` against ``shacl_graph`` (default: :func:`load_shapes`).
 
     ``data_graph``: an rdflib Graph, a Dataset / ConjunctiveGraph (validated as the union of
     its graphs), or any iterable of ``(s, p, o)`` rdflib terms.
@@ -108,10 +108,10 @@ def validate(data_graph, shapes_graph: Graph | None = None, *, inference: str = 
     Returns ``(conforms, report_graph, report_text)`` as pySHACL does, except that the text is
     one line per result (see the module docstring), empty when the graph conforms.
     """
-    if shapes_graph is None:
-        shapes_graph = load_shapes(languages=languages)
+    if shacl_graph is None:
+        shacl_graph = load_shapes(languages=languages)
     elif languages is not None:
-        shapes_graph = set_languages(shapes_graph, languages)
+        shacl_graph = set_languages(shacl_graph, languages)
     if engine not in ("auto", "fast", "pyshacl"):
         raise ValueError(f"unknown SHACL engine {engine!r} (expected 'auto', 'fast' or 'pyshacl')")
     no_inference = inference in (None, "none")
@@ -120,7 +120,7 @@ def validate(data_graph, shapes_graph: Graph | None = None, *, inference: str = 
     if engine in ("auto", "fast") and no_inference:
         from . import fast as fastshacl
         try:
-            compiled = fastshacl.compile_shapes(shapes_graph)
+            compiled = fastshacl.compile_shapes(shacl_graph)
         except fastshacl.UnsupportedShapesError:
             if engine == "fast":
                 raise
@@ -136,12 +136,12 @@ def validate(data_graph, shapes_graph: Graph | None = None, *, inference: str = 
             g.add(t)
         data = g
     conforms, report_graph, _text = pyshacl.validate(
-        data, shacl_graph=shapes_graph, inference=inference, abort_on_first=False,
+        data, shacl_graph=shacl_graph, inference=inference, abort_on_first=False,
         allow_warnings=False, meta_shacl=False, advanced=False, js=False, debug=False)
     return bool(conforms), report_graph, report_text(report_graph)
 
 
-def validate_files(paths: Sequence[str | Path], shapes_graph: Graph | None = None, *,
+def validate_files(paths: Sequence[str | Path], shacl_graph: Graph | None = None, *,
                    inference: str = "none", engine: str = "auto",
                    languages: Sequence[str] | None = None) -> tuple[bool, Graph, str]:
     """Parse every file of ``paths`` (syntax from the extension: .ttl .nt .nq .trig .jsonld ...;
@@ -153,6 +153,6 @@ def validate_files(paths: Sequence[str | Path], shapes_graph: Graph | None = Non
     graphs = [read_graph(path) for path in paths]
     # several files: their triples, chained (duplicates are fine for both engines)
     data = graphs[0] if len(graphs) == 1 else itertools.chain.from_iterable(graphs)
-    return validate(data, shapes_graph, inference=inference, engine=engine, languages=languages)
+    return validate(data, shacl_graph, inference=inference, engine=engine, languages=languages)
 
 

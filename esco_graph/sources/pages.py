@@ -15,8 +15,8 @@ from typing import Union
 from ..errors import InputError
 
 #: Files that are never pages, skipped when walking a folder.
-_SKIP_NAMES = {".DS_Store", "Thumbs.db"}
-_PAGE_SUFFIXES = {".txt", ".text", ".htm", ".html", ".xhtml", ""}
+SKIP_NAMES = {".DS_Store", "Thumbs.db"}
+PAGE_SUFFIXES = {".txt", ".text", ".htm", ".html", ".xhtml", ""}
 
 MAX_PAGE_BYTES = 64 * 1024 * 1024  # a page larger than this is not an occupation page
 

@@ -33,6 +33,7 @@ from .. import __version__
 from ..errors import InputError, OutputError
 from ..files import write_atomic
 from ..http import HttpClient, Response, TooLarge, describe_exception, failure_kind
+from .pages import MAX_PAGE_BYTES
 
 #: Where the tool says it comes from. A neutral address: the project has no public home yet.
 PROJECT_URL = "https://example.org/esco-graph"
@@ -46,7 +47,7 @@ DEFAULT_MIN_INTERVAL = 1.0  # seconds between two requests to one host
 MAX_RETRY_AFTER = 60.0  # a longer Retry-After is not waited for
 MAX_CRAWL_DELAY = 30.0
 MAX_REDIRECTS = 5
-MAX_BYTES = 64 * 1024 * 1024  # as esco_graph.sources.pages.MAX_PAGE_BYTES
+MAX_BYTES = MAX_PAGE_BYTES  # an answer larger than any page is refused
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 _REDIRECTS = {301, 302, 303, 307, 308}
 
