@@ -83,6 +83,7 @@ class DeclaredCounts:
     optional_knowledge: Optional[int] = None
     optional_skill: Optional[int] = None
     groups: Optional[int] = None
+    hidden: Optional[int] = None  # labels the site says it left out (a partial page: "+ 86 more skills hidden")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,20 @@ class Occupation:
     skills: tuple[SkillLink, ...] = ()
     declared: DeclaredCounts = field(default_factory=DeclaredCounts)
     notes: tuple[str, ...] = ()  # data-quality notes (low-confidence splits, dropped conflicts)
+
+    @property
+    def partial(self) -> bool:
+        """Whether the site showed only part of the list (its labels are facts; the rest is missing)."""
+        return bool(self.declared.hidden)
+
+    def skills_declared(self) -> Optional[int]:
+        """How many skills the page says the occupation has (None when it does not say)."""
+        d = self.declared
+        if d.total is not None:
+            return d.total
+        if d.essential is not None and d.optional is not None:
+            return d.essential + d.optional
+        return None
 
     def links(self, relation: Optional[str] = None, skill_type: Optional[str] = None):
         """The skill links, optionally only one relation and/or one skill type."""

@@ -219,6 +219,11 @@ class BuildResult:
             "triples": self.triple_count(),
             "failed": [{"input": e.location, "reason": e.reason} for e in self.failures],
             "low_confidence_splits": low,
+            "partial_pages": [
+                {"page": r.source.location, "declared": r.skills_declared(), "listed": len(r.skills),
+                 "hidden": r.declared.hidden}
+                for r in self.records if r.partial
+            ],
             "unmatched": [{"kind": k, "label": l} for k, l in self.reconciliation.unmatched],
             "notes": [{"page": p, "note": n} for p, n in self.reconciliation.notes],
             "conforms": self.conforms,

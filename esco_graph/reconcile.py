@@ -210,14 +210,16 @@ def _merge(skill: Skill, canonical: dict[str, Skill], notes: list[str]) -> Skill
 
 
 def _dedupe_links(links: list[SkillLink], notes: list[str]) -> list[SkillLink]:
-    """One link per skill: a skill listed twice on a page (e.g. essential and optional) keeps its first listing."""
-    seen: dict[str, str] = {}
+    """One link per (skill, relation): a skill a page lists under essential AND optional keeps both
+    relations (ESCO has such pairs); the same relation twice is one link, with a note."""
+    seen: set[tuple[str, str]] = set()
     out = []
     for link in links:
-        if link.skill.iri in seen:
-            notes.append(f"{link.skill.label!r} is listed twice ({seen[link.skill.iri]} and {link.relation}); kept the first")
+        key = (link.skill.iri, link.relation)
+        if key in seen:
+            notes.append(f"{link.skill.label!r} is listed twice as {link.relation}; kept once")
             continue
-        seen[link.skill.iri] = link.relation
+        seen.add(key)
         out.append(link)
     return out
 

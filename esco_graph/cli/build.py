@@ -108,6 +108,11 @@ def _print_summary(summary: dict, outputs, quiet: bool) -> None:
         f"{summary['triples']} triples -> {', '.join(o for o in outputs if o != '-') or 'stdout'}",
         err=True,
     )
+    for item in summary["partial_pages"][:20]:
+        click.echo(f"partial page: {item['page']} lists {item['listed']} of {item['declared']} skills "
+                   f"(the site hid {item['hidden']}); built with what it shows", err=True)
+    if len(summary["partial_pages"]) > 20:
+        click.echo(f"... and {len(summary['partial_pages']) - 20} more partial pages (see --report)", err=True)
     low = summary["low_confidence_splits"]
     for item in low[:20]:
         click.echo(f"low-confidence split: {item['page']}: {item['label']!r} ({item['confidence']:.2f})", err=True)

@@ -228,8 +228,10 @@ def generated_at(source: Source) -> Optional[str]:
     return source.retrieved
 
 
-def provenance_triples(graph: URIRef, source: Source) -> list[Triple]:
-    """PROV-O description of a page's named graph: from which page, when, how."""
+def provenance_triples(graph: URIRef, record: Occupation) -> list[Triple]:
+    """PROV-O description of a page's named graph: from which page, when, how, and how many skills
+    the page declares and lists (a partial page lists fewer than it declares)."""
+    source = record.source
     page = URIRef(page_iri(source))
     out = [
         (graph, RDF.type, PROV.Entity),
@@ -243,6 +245,10 @@ def provenance_triples(graph: URIRef, source: Source) -> list[Triple]:
     when = generated_at(source)
     if when:
         out.append((graph, PROV.generatedAtTime, Literal(when, datatype=XSD.dateTime)))
+    declared = record.skills_declared()
+    if declared is not None:
+        out.append((graph, EG.skillsDeclared, Literal(declared, datatype=XSD.integer)))
+    out.append((graph, EG.skillsListed, Literal(len(record.skills), datatype=XSD.integer)))
     return out
 
 
@@ -259,7 +265,7 @@ def page_graphs(
         g = graph_iri(record.source, mapper.base_iri)
         triples = mapper.occupation(record, reconciled.ancestors.get(record.iri, ()))
         if provenance:
-            triples.extend(provenance_triples(g, record.source))
+            triples.extend(provenance_triples(g, record))
         graphs.append(PageGraph(iri=g, source=record.source, triples=tuple(triples)))
     return graphs
 

@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..model import Occupation, Source
 from ..sources.pages import Page
 
-_BUILTIN = ("esco_graph.parse.esco", "esco_graph.parse.destinai")
+_BUILTIN = ("esco_graph.parse.esco", "esco_graph.parse.destinai", "esco_graph.parse.destinai_current")
 _REGISTRY: dict[str, ModuleType] = {}
 
 

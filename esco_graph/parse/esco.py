@@ -7,6 +7,7 @@ in `ESCO source`.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 from ..errors import DataQualityError, InputError
@@ -39,7 +40,10 @@ _BUCKETS = {
 _BUCKET_COUNT = re.compile(r"^([0-9]+) competences?$")
 _RELATIONS = re.compile(r"^([0-9]+) ESCO relations?$")
 _EMPTY_BUCKET = "No competences in this bucket."
-_ITEM_END = "ESCO source"
+#: the line that closes an item: the `ESCO source` link, with the `digital` marker beside it when
+#: the markup puts them inline (`<span class="tag">digital</span><a>ESCO source</a>`), either order
+_ITEM_END = re.compile(r"^(?:(?P<before>digital)\s*)?ESCO source(?:\s*(?P<after>digital))?$")
+_SCOPE_NOTE = re.compile(r"^Scope note(?::?\s*(?P<text>.*))?$")
 _COUNT_LABELS = {"Competences": "total", "Groups": "groups", "Essential": "essential", "Optional": "optional"}
 _CHROME = {"Skip to content", "ESCO occupation", "Back to ESCO occupations"}
 
@@ -143,9 +147,13 @@ def _read_sections(lines: list[str], where: str):
     current = None  # [relation, kind, declared, items]
     bucket: Optional[list] = None  # [reuse level, declared, items]
     item: Optional[list[str]] = None
+    trailing_scope: Optional[list[str]] = None  # a scope note that follows its item's ESCO source link
 
     def close_bucket():
-        nonlocal bucket
+        nonlocal bucket, trailing_scope
+        if trailing_scope is not None and bucket is not None and bucket[2] and trailing_scope[0]:
+            bucket[2][-1] = replace(bucket[2][-1], scope_note=_join(trailing_scope))
+        trailing_scope = None
         if bucket is not None:
             level, declared, items = bucket
             if item:
@@ -191,12 +199,30 @@ def _read_sections(lines: list[str], where: str):
         if item is None:
             if not line:
                 continue
+            if bucket[2] and line == "digital":  # the marker after the item's ESCO source link
+                bucket[2][-1] = replace(bucket[2][-1], digital=True)
+                continue
+            if bucket[2] and _SCOPE_NOTE.match(line) and trailing_scope is None:
+                trailing_scope = [_SCOPE_NOTE.match(line).group("text") or ""]
+                continue
+            if trailing_scope is not None:  # a scope note after the item's ESCO source link: its one paragraph
+                if not trailing_scope[0]:
+                    trailing_scope[0] = line
+                    bucket[2][-1] = replace(bucket[2][-1], scope_note=_join([line]))
+                    trailing_scope = None
+                    continue
+                bucket[2][-1] = replace(bucket[2][-1], scope_note=_join(trailing_scope))
+                trailing_scope = None
             item = [line]
-        elif line == _ITEM_END:
-            bucket[2].append(_read_item(item, bucket[0], current[1], where))
-            item = None
         else:
-            item.append(line)
+            end = _ITEM_END.match(line)
+            if end:
+                if end.group("before") or end.group("after"):
+                    item.append("digital")
+                bucket[2].append(_read_item(item, bucket[0], current[1], where))
+                item = None
+            else:
+                item.append(line)
     if item:
         raise DataQualityError(where, f"the item '{item[0]}' is cut off (no 'ESCO source' line): the page looks truncated")
     close_bucket()
@@ -212,12 +238,12 @@ def _read_item(lines: list[str], reuse_level: str, kind: str, where: str) -> Ski
     scope: Optional[list[str]] = None
     digital = False
     for line in lines[1:]:
-        if scope is not None:
-            scope.append(line)
-        elif line == "digital":
+        if line == "digital":  # the marker, in any order after the description (block markup)
             digital = True
-        elif line == "Scope note":
-            scope = []
+        elif scope is not None:
+            scope.append(line)
+        elif _SCOPE_NOTE.match(line):
+            scope = [_SCOPE_NOTE.match(line).group("text") or ""]
         else:
             description.append(line)
     return Skill(

@@ -63,6 +63,7 @@ _ESCO_IRI = re.compile(
     r"(?P<uuid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/?$"
 )
 
+_MARKERS = re.compile(r"\bdigital\b")  # item markers an ESCO page sets beside an item's links
 _NL = object()  # a forced line break (<br>, a newline in <pre>)
 
 
@@ -354,7 +355,9 @@ def _concept_links(root: LexborNode) -> Iterator[ConceptLink]:
         parent = anchor.parent
         while parent is not None and parent.is_element_node and parent.tag not in ("body", "html"):
             text_of_parent = laid_out(parent)
-            if text_of_parent.strip() != own.strip():
+            # an element holding only the link and item markers (`digital`) is a row of the item,
+            # not the item: the item's first line (its label) is further up
+            if _MARKERS.sub("", text_of_parent.replace(own.strip(), "", 1)).strip(" \t\n·|,;:-"):
                 context = _first_line(text_of_parent) or None
                 break
             parent = parent.parent

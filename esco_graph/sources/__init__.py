@@ -108,13 +108,14 @@ def read_list(path: str, stdin: Optional[BinaryIO] = None) -> list[str]:
     return entries
 
 
-def iter_pages(inputs: Iterable[str]) -> Iterator[Union[Page, InputError]]:
-    """Every page the inputs name, in order; an InputError in place of each input or page that fails.
+def iter_pages(inputs: Iterable[Union[str, os.PathLike]]) -> Iterator[Union[Page, InputError]]:
+    """Every page the inputs name (strings or paths), in order; an InputError in place of each input
+    or page that fails.
 
     The caller decides whether to stop at the first error or keep going. A page named twice
     (the same file, URL or member) is read once.
     """
-    state = _State(inputs if isinstance(inputs, Inputs) else Inputs(items=tuple(inputs)))
+    state = _State(inputs if isinstance(inputs, Inputs) else Inputs(items=tuple(os.fspath(i) for i in inputs)))
     for item in state.inputs:
         yield from state.flush_list_errors()
         for result in _expand(item, state):
