@@ -229,6 +229,27 @@ def measure(pages, lexicon, show: int = 0):
                 right_flagged=right_flagged, pieces=npred, examples=examples)
 
 
+BINS = (0.0, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 1.0)
+
+
+def reliability_table(scored) -> str:
+    """Pieces per confidence bin with the share that is right: a calibrated splitter's share right
+    is at least the bin's lower edge."""
+    lines = ["    reliability: confidence bin        pieces    wrong   right share"]
+    for lo, hi in zip(BINS, BINS[1:]):
+        last = hi == 1.0
+        inside = [ok for c, ok in scored if lo <= c < hi or (last and c == 1.0)]
+        if not inside:
+            lines.append(f"    [{lo:4.2f}, {hi:4.2f}{']' if last else ')'}                {0:8d} {0:8d}        -")
+            continue
+        wrong = sum(1 for ok in inside if not ok)
+        lines.append(f"    [{lo:4.2f}, {hi:4.2f}{']' if last else ')'}                {len(inside):8d} {wrong:8d}   {1 - wrong / len(inside):9.5f}")
+    high = [ok for c, ok in scored if c >= 0.9]
+    if high:
+        lines.append(f"    confidence >= 0.90: {len(high)} pieces, {sum(1 for ok in high if not ok) / len(high):.3%} wrong")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------------------------------
 # Fitting the splitter's feature weights (dev only): an averaged structured perceptron over the
 # chunk model's count-constrained decisions, on pages of a corpus that is NOT the one measured
@@ -405,7 +426,7 @@ def main(argv=None) -> int:
     ap.add_argument("--esco", type=Path, default=DEFAULT_ESCO, help="folder holding skills_en.derived.csv")
     ap.add_argument("--simulate", type=int, default=0, metavar="N", help="glue N random fake occupations instead of reading a corpus")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--modes", default="vocabulary,page,none")
+    ap.add_argument("--modes", default="vocabulary,page,none,drift")
     ap.add_argument("--limit", type=int, default=0, help="only the first N DestinAI pages")
     ap.add_argument("--fit", type=Path, metavar="CORPUS", help="fit the splitter's weights on this (other) corpus first and print them")
     ap.add_argument("--save-weights", type=Path, help="write the fitted weights (JSON) here")
@@ -415,7 +436,9 @@ def main(argv=None) -> int:
     ap.add_argument("--rate", type=float, default=0.05)
     ap.add_argument("--batch", type=int, default=200)
     ap.add_argument("--page-share", type=float, default=1.0, help="page mode: use the labels of only this share of the ESCO pages")
-    ap.add_argument("--calibration", action="store_true", help="how many wrong/right pieces fall below confidence thresholds")
+    ap.add_argument("--calibration", action="store_true", help="how many wrong/right pieces fall below confidence thresholds, "
+                    "and the reliability table (pieces and share right per confidence bin)")
+    ap.add_argument("--drift", type=float, default=0.02, help="drift mode: share of each page's labels removed from the vocabulary")
     ap.add_argument("--show", type=int, default=0, help="print up to N wrong pieces per mode")
     args = ap.parse_args(argv)
 
@@ -459,6 +482,18 @@ def main(argv=None) -> int:
             lexicons[mode] = Lexicon((label for labels in share for label in labels), source="page")
         elif mode == "none":
             lexicons[mode] = None
+        elif mode == "drift":  # the vocabulary lacks some labels the pages show (ESCO versions drift)
+            rng = random.Random(args.seed)
+            removed = set()
+            for labels in page_labels:
+                distinct = sorted(set(labels))
+                removed.update(rng.sample(distinct, max(1, round(len(distinct) * args.drift))))
+            lex = Lexicon()
+            for label, kind in vocab:
+                if label not in removed:
+                    lex.add(label, "vocabulary", kind)
+            lexicons[mode] = lex
+            print(f"drift mode: {len(removed)} labels ({args.drift:.0%} of each page's) removed from the vocabulary")
         else:
             ap.error(f"unknown mode {mode}")
 
@@ -473,6 +508,7 @@ def main(argv=None) -> int:
                 fw = sum(1 for c, ok in m["scored"] if c < t and not ok)
                 fr = sum(1 for c, ok in m["scored"] if c < t and ok)
                 print(f"    below {t:4.2f}: {fw / nwrong:6.1%} of wrong pieces, {fr} right pieces ({fr / len(m['scored']):.2%})")
+            print(reliability_table(m["scored"]))
         for name, piece, missing in m["examples"]:
             print(f"    {name}: {piece.label!r} conf={piece.confidence} {piece.method}  missing~{missing}")
     return 0

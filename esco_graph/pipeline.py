@@ -225,6 +225,8 @@ class BuildResult:
                 for r in self.records if r.partial
             ],
             "unmatched": [{"kind": k, "label": l} for k, l in self.reconciliation.unmatched],
+            "alt_label_matches": [{"kind": k, "label": l, "esco_label": e, "iri": i}
+                                  for k, l, e, i in self.reconciliation.alt_label_matches],
             "notes": [{"page": p, "note": n} for p, n in self.reconciliation.notes],
             "conforms": self.conforms,
             "seconds": {k: round(v, 3) for k, v in self.timings.items()},

@@ -27,6 +27,8 @@ class Reconciliation:
     ancestors: dict[str, list[str]] = field(default_factory=dict)  # occupation IRI -> parent occupations, nearest first
     isco_labels: dict[str, str] = field(default_factory=dict)  # ISCO code -> preferred label (vocabulary)
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (kind, label) with no vocabulary match
+    #: (kind, the page's label, ESCO's preferred label, IRI) for labels that matched only an ESCO alternative label
+    alt_label_matches: list[tuple[str, str, str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (page location, note)
 
 
@@ -41,6 +43,7 @@ def reconcile(
     result = Reconciliation(occupations=[])
     canonical: dict[str, Skill] = {}
     unmatched: dict[tuple[str, str], None] = {}
+    alt_matches: dict[tuple[str, str, str, str], None] = {}
     code_to_iri: dict[str, str] = {}
     resolved: dict[Skill, tuple[Skill, tuple[str, ...]]] = {}  # a page's skill -> (with IRI, notes); skills recur across pages
     known_iris = _known_iris(records)  # official IRIs some page gives (an ESCO link in HTML) hold for every page
@@ -48,7 +51,7 @@ def reconcile(
     occupations: dict[str, Occupation] = {}  # IRI -> the first page's facts
 
     for record in records:
-        record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris)
+        record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris, alt_matches)
         notes = list(record.notes)
         record = _merge_occupation(record, occupations, notes)
         if record.esco_code and record.esco_code not in code_to_iri:
@@ -59,7 +62,7 @@ def reconcile(
             if done is None:
                 skill_notes: list[str] = []
                 done = resolved[link.skill] = (
-                    _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, known_iris, skill_notes),
+                    _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, known_iris, skill_notes, alt_matches),
                     tuple(skill_notes),
                 )
             skill, skill_notes = done
@@ -79,6 +82,7 @@ def reconcile(
                 if group is not None:
                     result.isco_labels[code] = group.label
     result.unmatched = list(unmatched)
+    result.alt_label_matches = list(alt_matches)
     return result
 
 
@@ -99,7 +103,7 @@ def _known_iris(records: Sequence[Occupation]) -> dict[tuple[str, str], str]:
     return known
 
 
-def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, known) -> Occupation:
+def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, known, alt_matches) -> Occupation:
     if record.iri is None and ("occupation", label_key(record.label)) in known:
         record = replace(record, iri=known[("occupation", label_key(record.label))])
     concept = None
@@ -108,6 +112,8 @@ def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, k
             concept = vocabulary.occupation_by_code(record.esco_code)
         if concept is None:
             concept = vocabulary.occupation_by_label(record.label)
+            if concept is not None and label_key(concept.label) != label_key(record.label):
+                alt_matches[("occupation", record.label, concept.label, concept.iri)] = None
         if concept is None and record.iri is None:
             unmatched[("occupation", record.label)] = None
     iri = record.iri or (concept.iri if concept is not None else None) or mint_iri(base_iri, "occupation", record.label)
@@ -125,7 +131,7 @@ def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, k
     return replace(record, **changes)
 
 
-def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes: list[str]) -> Skill:
+def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes: list[str], alt_matches) -> Skill:
     if skill.iri is None and ("skill", label_key(skill.label)) in known:
         skill = replace(skill, iri=known[("skill", label_key(skill.label))])
     concept = vocabulary.skill(skill.label) if vocabulary is not None else None
@@ -137,6 +143,7 @@ def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes
         if changes["iri"] == concept.iri and skill.label != concept.label:
             if label_key(skill.label) != label_key(concept.label):
                 notes.append(f"{skill.label!r} is ESCO's alternative label of {concept.label!r}; kept ESCO's preferred label")
+                alt_matches[("skill", skill.label, concept.label, concept.iri)] = None
             changes["label"] = concept.label
         for name in ("skill_type", "reuse_level"):
             official = getattr(concept, name)

@@ -169,3 +169,19 @@ def test_seed_pages_stay_in_their_layouts():
     layouts = {parse_page(p).source.layout for p in sorted(Path(SAMPLES).glob("*.txt"))}
     assert layouts == {"esco", "destinai"}
 
+
+
+def test_a_label_matching_only_an_esco_alt_label_is_reconciled_and_reported(tmp_path):
+    """'computer assisted design' is an alternative label of ESCO's 'CAD software' (fixture
+    vocabulary): the page's skill takes that concept, and the report says it was an altLabel match."""
+    text = FIXTURE.read_text(encoding="utf-8").replace("MySQL\n", "computer assisted design\n")
+    page = tmp_path / "alt.txt"
+    page.write_text(text, encoding="utf-8")
+    report = tmp_path / "report.json"
+    result = run("build", page, "-o", tmp_path / "g.ttl", "--report", report,
+                 "--vocabulary", ROOT / "tests" / "fixtures" / "vocab" / "csv")
+    assert result.exit_code == 0, result.output
+    assert "1 labels matched only an ESCO alternative label" in result.stderr
+    matches = json.loads(report.read_text())["alt_label_matches"]
+    assert matches == [{"kind": "skill", "label": "computer assisted design", "esco_label": "CAD software",
+                        "iri": "http://data.europa.eu/esco/skill/a2b5dcf3-5b6a-453d-876c-cff540c0faf1"}]

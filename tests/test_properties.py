@@ -74,9 +74,10 @@ def _clean(text: str) -> str:
 
 
 # Any character a page line can hold: no control characters (Cc), line or paragraph separators,
-# surrogates; no zero-width characters, soft hyphen or BOM (pages drop them).
+# surrogates, noncharacters or unassigned code points (Cn: decoding replaces noncharacters such as
+# U+FFFE with U+FFFD); no zero-width characters, soft hyphen or BOM (pages drop them).
 _LINE_CHARS = st.characters(
-    blacklist_categories=("Cc", "Cs", "Zl", "Zp"),
+    blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Cn"),
     blacklist_characters="\u200b\u200c\u200d\u2060\ufeff\u00ad\x85",
 )
 #: Characters the issue names, over-weighted.

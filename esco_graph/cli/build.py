@@ -118,6 +118,9 @@ def _print_summary(summary: dict, outputs, quiet: bool) -> None:
         click.echo(f"low-confidence split: {item['page']}: {item['label']!r} ({item['confidence']:.2f})", err=True)
     if len(low) > 20:
         click.echo(f"... and {len(low) - 20} more low-confidence splits (see --report)", err=True)
+    if summary["alt_label_matches"]:
+        click.echo(f"{len(summary['alt_label_matches'])} labels matched only an ESCO alternative label and took "
+                   "its concept (see --report)", err=True)
     if summary["unmatched"]:
         click.echo(f"{len(summary['unmatched'])} labels not in the vocabulary kept minted IRIs (see --report)", err=True)
 

@@ -15,7 +15,7 @@ from .features import (
     piece_score,
 )
 from .lexicon import WIDE_CONFIDENCE, Piece
-from .words import freqs, zipf
+from .words import esco_tiling, freqs, zipf
 
 # --------------------------------------------------------------------------------------------
 # The run as chunks
@@ -160,6 +160,9 @@ def chunk_candidates(c: str, depth: int, wide: bool = False) -> tuple[list[int],
 def _find_candidates(c: str, depth: int) -> tuple[list[int], list[int]]:
     if c.isalpha() and zipf(c.lower()) >= _ATOMIC_ZIPF:
         return [], []
+    tiling = esco_tiling(c)
+    if tiling == () and len(c) >= 4:
+        return [], []  # one ESCO word: no label boundary inside it
     allowed, forced = allowed_positions(c, depth)
     freq = freqs()
     thr = GOOD_FREQ
@@ -211,8 +214,9 @@ def _find_candidates(c: str, depth: int) -> tuple[list[int], list[int]]:
 
         cand.sort(key=rank, reverse=True)
         cand = cand[:_MAX_CANDIDATES]
-    for x in forced:
-        if x not in cand:
+    allowed_set = set(allowed)
+    for x in tuple(forced) + (tiling or ()):  # where ESCO words meet is always worth scoring
+        if x not in cand and x in allowed_set:
             cand.append(x)
     cand.sort()
     return cand, forced

@@ -16,6 +16,8 @@ from .words import (
     SUFFIXES,
     VERB_SUFFIX,
     VERBS,
+    esco_tiling,
+    esco_words,
     freqs,
     zipf,
 )
@@ -104,12 +106,18 @@ def _w_feats(w: str) -> list:
         punct = not core.isalnum()
         if z > 0:
             feats = [("w_known", 1.0), ("w_zipf", z), ("w_lowz", max(0.0, 3.0 - z))]
+            if w.lower() in esco_words():
+                feats.append(("w_esco", 1.0))
             if shape in ("acr", "mix", "digit"):
                 feats.append(("w_known_" + shape, 1.0))
             if punct:
                 feats.append(("w_known_punct", 1.0))
         elif shape == "junk":
             feats = [("w_junk", 1.0)]
+        elif w.lower() in esco_words():  # an ESCO word the word model does not know (MOEM, iOS, VBScript)
+            feats = [("w_esco_unk", 1.0)]
+            if punct:
+                feats.append(("w_unk_punct", 1.0))
         else:
             feats = [
                 ("w_unk_" + shape, 1.0),
@@ -242,7 +250,11 @@ def cut_feats(c: str, x: int) -> list:
         t = "ll"
     else:
         t = "other"
-    return [("cut", 1.0), ("cut_" + t, 1.0)]
+    feats = [("cut", 1.0), ("cut_" + t, 1.0)]
+    tiling = esco_tiling(c)
+    if tiling is not None:  # the chunk is a sequence of ESCO words: labels meet where words meet
+        feats.append(("cut_esco_tile" if x in tiling else "cut_esco_inside", 1.0))
+    return feats
 
 
 def _spans_known(c: str, j: int, x: int) -> bool:
@@ -333,7 +345,7 @@ def piece_score(w: str, starts: bool, ends: bool, kind: Optional[str]) -> float:
 
 
 def cut_score(c: str, x: int) -> float:
-    key = (c[max(0, x - 24) : x], c[x : x + 16])
+    key = (c, x)
     s = _CUT_CACHE.get(key)
     if s is None:
         s = _dot(cut_feats(c, x))

@@ -7,6 +7,7 @@ from typing import Optional
 from .chunks import Run, allowed_positions, chunk_candidates, margin_confidence
 from .features import cut_score, piece_score
 from .lexicon import Lexicon, Piece
+from .words import esco_tiling
 
 # --------------------------------------------------------------------------------------------
 # The span model: labels as spans between boundary nodes, lexicon labels and unknown labels.
@@ -48,7 +49,8 @@ class _Graph:
                 def one_cut(x: int) -> float:
                     return piece_score(c[:x], first, True, kind) + piece_score(c[x:], True, last, kind) + cut_score(c, x)
 
-                cand = sorted(set(sorted(cand, key=one_cut, reverse=True)[:_NODES_PER_CHUNK]) | forced)
+                tiles = set(esco_tiling(c) or ()) & set(cand)  # where ESCO words meet: always a node
+                cand = sorted(set(sorted(cand, key=one_cut, reverse=True)[:_NODES_PER_CHUNK]) | forced | tiles)
             self.cand.append(cand)
         self._mid: Optional[list[float]] = None
 

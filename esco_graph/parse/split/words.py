@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Optional
 
 # --------------------------------------------------------------------------------------------
@@ -122,3 +123,59 @@ def zipf(word: str) -> float:
             _ZIPF.clear()
         _ZIPF[word] = z
     return z
+
+
+# --------------------------------------------------------------------------------------------
+# The ESCO word list (esco_words.txt, written by scripts/esco_words.py): every word of every ESCO
+# label. A space-free chunk that is a sequence of ESCO words has its label boundaries where those
+# words meet (labels have spaces between their words), never inside one.
+
+ESCO_WORDS_FILE = Path(__file__).with_name("esco_words.txt")
+_ESCO_WORDS: Optional[frozenset] = None
+_TILINGS: dict[str, Optional[tuple[int, ...]]] = {}
+_LONGEST = 40  # no ESCO word is longer (the longest is 34 characters)
+
+
+def esco_words() -> frozenset:
+    """The lower-cased words of the ESCO labels, loaded once."""
+    global _ESCO_WORDS
+    if _ESCO_WORDS is None:
+        lines = ESCO_WORDS_FILE.read_text(encoding="utf-8").split("\n")
+        _ESCO_WORDS = frozenset(line for line in lines if line and not line.startswith("# "))
+    return _ESCO_WORDS
+
+
+def esco_tiling(chunk: str) -> Optional[tuple[int, ...]]:
+    """Where the ESCO words of ``chunk`` meet, for the tiling of the whole chunk by the fewest
+    ESCO words (ties: the more frequent words); ``()`` for a chunk that is one ESCO word, None
+    when no sequence of ESCO words spells it. Cached."""
+    got = _TILINGS.get(chunk, False)
+    if got is not False:
+        return got
+    words = esco_words()
+    lc = chunk.lower()
+    n = len(lc)
+    best: list[Optional[tuple[int, float, int]]] = [None] * (n + 1)  # (tiles, -frequency, previous boundary)
+    best[0] = (0, 0.0, -1)
+    for i in range(1, n + 1):
+        for j in range(max(0, i - _LONGEST), i):
+            if best[j] is None or lc[j:i] not in words:
+                continue
+            tiles, cost, _ = best[j]
+            word = lc[j:i]
+            candidate = (tiles + 1, cost - (zipf(word) if word.isalpha() else 0.0), j)
+            if best[i] is None or candidate[:2] < best[i][:2]:
+                best[i] = candidate
+    if best[n] is None:
+        result = None
+    else:
+        cuts = []
+        i = best[n][2]
+        while i > 0:
+            cuts.append(i)
+            i = best[i][2]
+        result = tuple(sorted(cuts))
+    if len(_TILINGS) > 500_000:
+        _TILINGS.clear()
+    _TILINGS[chunk] = result
+    return result
