@@ -38,6 +38,7 @@ from .pages import (
     SKIP_NAMES,
     Page,
     page_from_bytes,
+    read_bounded,
     read_file,
 )
 
@@ -80,18 +81,10 @@ class Inputs:
 
 def read_list(path: str, stdin: Optional[BinaryIO] = None) -> list[str]:
     """The inputs a list file names: one path or URL a line; '#' comments and blank lines skipped."""
-    try:
-        if path == "-":
-            data = (stdin or sys.stdin.buffer).read(MAX_PAGE_BYTES + 1)
-        else:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_PAGE_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(path, "no such list file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a folder, not a list of inputs") from None
-    except OSError as exc:
-        raise InputError(path, exc.strerror or str(exc)) from None
+    if path == "-":
+        data = (stdin or sys.stdin.buffer).read(MAX_PAGE_BYTES + 1)
+    else:
+        data = read_bounded(path, path, what="list")
     if len(data) > MAX_PAGE_BYTES:
         raise InputError(path, "the list is larger than any list of inputs should be")
     try:

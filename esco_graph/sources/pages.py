@@ -187,20 +187,28 @@ def page_from_bytes(data: bytes, location: str, *, iri: str, retrieved: str | No
     )
 
 
+def read_bounded(path: Union[str, Path], location: str, *, what: str = "page") -> bytes:
+    """A file's bytes, at most one more than a page can hold; one InputError naming it otherwise."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_PAGE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(location, "no such file" if what == "page" else f"no such {what} file") from None
+    except IsADirectoryError:
+        raise InputError(location, f"is a folder, not a {what}") from None
+    except PermissionError:
+        raise InputError(location, "permission denied") from None
+    except OSError as exc:
+        raise InputError(location, exc.strerror or str(exc)) from None
+
+
 def read_file(path: Union[str, Path], location: str | None = None) -> Page:
     """Read one page file."""
     path = Path(path)
     location = location or str(path)
+    data = read_bounded(path, location)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_PAGE_BYTES + 1)
         stat = path.stat()
-    except FileNotFoundError:
-        raise InputError(location, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(location, "is a folder, not a page") from None
-    except PermissionError:
-        raise InputError(location, "permission denied") from None
     except OSError as exc:
         raise InputError(location, exc.strerror or str(exc)) from None
     return page_from_bytes(data, location, iri=path.resolve().as_uri(), retrieved=iso_utc(stat.st_mtime))
