@@ -40,5 +40,14 @@ class StoreError(EscoGraphError):
     """A triple store refused or failed a load or query."""
 
 
+class OptionError(EscoGraphError):
+    """An argument that cannot work whatever the input: an unknown format, a malformed language
+    tag or base IRI, a query of the wrong kind for the call (the command line's usage error)."""
+
+
+class QueryError(EscoGraphError):
+    """A SPARQL query or update that is not valid SPARQL, or that the store rejected as such."""
+
+
 class VocabularyError(EscoGraphError):
     """An ESCO vocabulary file cannot be read or is of no known kind."""

@@ -11,11 +11,11 @@ from functools import lru_cache
 
 import pyoxigraph
 
-from .errors import EscoGraphError
+from .errors import OptionError
 from .text import label_key, slug
 
 
-class BaseIriError(EscoGraphError):
+class BaseIriError(OptionError):
     """The base IRI given is not an absolute IRI that minted IRIs can be made under."""
 
 

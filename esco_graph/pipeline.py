@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 from . import parse
-from .errors import EscoGraphError, InputError, StoreError, ValidationError
+from .errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
 from .files import atomic_output, check_output_path
 from .graph.mapping import PageGraph, page_graphs, to_dataset, to_graph
 from .graph.writers import Rendered, write_all, writer_for_path
@@ -34,7 +35,7 @@ from .parse import (
 )
 from .parse.split import Lexicon
 from .reconcile import Reconciliation, reconcile
-from .sources.pages import Page
+from .sources.pages import Page, rooted
 
 
 def parse_page(
@@ -78,8 +79,11 @@ def parse_pages(
     keep_going: bool = False,
     progress: Optional[Callable[[str], None]] = None,
     jobs: Optional[int] = None,
+    source_root: Optional[str] = None,
+    base_iri: str = DEFAULT_BASE_IRI,
 ) -> ParseOutcome:
-    """Parse every page the inputs name. Without keep_going the first bad input raises."""
+    """Parse every page the inputs name. Without keep_going the first bad input raises.
+    ``source_root``: name the files below it relative to it (see :func:`sources.pages.rooted`)."""
     failures: list[InputError] = []
     lexicon = lexicon_from(vocabulary)
     lexicon_layouts = {name for name, module in parsers().items() if getattr(module, "USES_LEXICON", False)}
@@ -101,7 +105,7 @@ def parse_pages(
             fail(item)
             continue
         index += 1
-        page = item
+        page = item if source_root is None else rooted(item, source_root, check_base_iri(base_iri))
         try:
             laid = lay_out(page)
             lines = page_lines(laid.text)
@@ -246,11 +250,25 @@ def _count(values: Iterable[str]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def check_language(language: str) -> str:
+    """The language tag of labels and descriptions; an OptionError unless it is a BCP 47 tag."""
+    if not isinstance(language, str) or not _LANGUAGE_TAG.match(language):
+        raise OptionError(f"the language {language!r} is not a BCP 47 language tag (e.g. en, de, pt-BR)")
+    return language
+
+
 def check_build(*, outputs: Sequence[str] = (), format: Optional[str] = None, report: Optional[str] = None,
-                base_iri: str = DEFAULT_BASE_IRI) -> str:
+                base_iri: str = DEFAULT_BASE_IRI, language: str = "en") -> str:
     """Refuse, before any work, a build that could not be written: an unknown format, a missing or
-    read-only output folder, a bad base IRI. Returns the base IRI as minting uses it."""
+    read-only output folder, a bad base IRI or language tag, stdout named twice. Returns the base
+    IRI as minting uses it."""
     base_iri = check_base_iri(base_iri)
+    check_language(language)
+    if list(outputs).count("-") > 1:
+        raise OptionError("standard output ('-') is named more than once")
     for destination in outputs:
         writer_for_path(destination, format)
         check_output_path(destination)
@@ -274,6 +292,7 @@ def build_graph(
     shapes=None,
     progress: Optional[Callable[[str], None]] = None,
     jobs: Optional[int] = None,
+    source_root: Optional[str] = None,
 ) -> BuildResult:
     """Everything ``esco-graph build`` does: parse, reconcile, map and (by default) validate
     every page the inputs name, then write every output (atomically, '-' for stdout), load
@@ -285,10 +304,11 @@ def build_graph(
     graph does not conform to the shapes (nothing is written then), StoreError when a graph
     did not load (the outputs are written; the report is not).
     """
-    base_iri = check_build(outputs=outputs, format=format, report=report, base_iri=base_iri)
+    base_iri = check_build(outputs=outputs, format=format, report=report, base_iri=base_iri, language=language)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    outcome = parse_pages(inputs, vocabulary=vocabulary, keep_going=keep_going, progress=progress, jobs=jobs)
+    outcome = parse_pages(inputs, vocabulary=vocabulary, keep_going=keep_going, progress=progress, jobs=jobs,
+                          source_root=source_root, base_iri=base_iri)
     timings["parse"] = time.perf_counter() - started
     timings["split_cpu"] = outcome.split_cpu
     if not outcome.records:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
+from .iris import check_base_iri, mint_iri
 from .model import Occupation, Skill, SkillLink
 from .namespaces import DEFAULT_BASE_IRI
-from .iris import check_base_iri, mint_iri
 from .text import label_key
 
 _MERGED_FIELDS = ("skill_type", "reuse_level", "description", "scope_note")
@@ -37,8 +37,12 @@ def reconcile(
     *,
     vocabulary=None,
     base_iri: str = DEFAULT_BASE_IRI,
+    page_labels: bool = False,
 ) -> Reconciliation:
-    """Assign IRIs, fill facts the pages lack from the vocabulary, resolve cross-page conflicts."""
+    """Assign IRIs, fill facts the pages lack from the vocabulary, resolve cross-page conflicts.
+
+    ``page_labels``: keep the labels as the pages show them (what ``esco-graph parse`` prints);
+    by default a concept matched in the vocabulary takes ESCO's preferred label."""
     base_iri = check_base_iri(base_iri)
     result = Reconciliation(occupations=[])
     canonical: dict[str, Skill] = {}
@@ -51,7 +55,7 @@ def reconcile(
     occupations: dict[str, Occupation] = {}  # IRI -> the first page's facts
 
     for record in records:
-        record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris, alt_matches)
+        record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris, alt_matches, page_labels)
         notes = list(record.notes)
         record = _merge_occupation(record, occupations, notes)
         if record.esco_code and record.esco_code not in code_to_iri:
@@ -62,7 +66,8 @@ def reconcile(
             if done is None:
                 skill_notes: list[str] = []
                 done = resolved[link.skill] = (
-                    _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, known_iris, skill_notes, alt_matches),
+                    _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, known_iris, skill_notes, alt_matches,
+                                     page_labels),
                     tuple(skill_notes),
                 )
             skill, skill_notes = done
@@ -103,7 +108,8 @@ def _known_iris(records: Sequence[Occupation]) -> dict[tuple[str, str], str]:
     return known
 
 
-def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, known, alt_matches) -> Occupation:
+def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, known, alt_matches,
+                          page_labels=False) -> Occupation:
     if record.iri is None and ("occupation", label_key(record.label)) in known:
         record = replace(record, iri=known[("occupation", label_key(record.label))])
     concept = None
@@ -119,7 +125,8 @@ def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, k
     iri = record.iri or (concept.iri if concept is not None else None) or mint_iri(base_iri, "occupation", record.label)
     changes = {"iri": iri}
     if concept is not None and record.iri in (None, concept.iri):
-        changes.update(_official_label(record.label, concept.label, record.alt_labels))
+        if not page_labels:
+            changes.update(_official_label(record.label, concept.label, record.alt_labels))
         if not record.esco_code and concept.code:
             changes["esco_code"] = concept.code
         if not record.isco_code and concept.isco_code:
@@ -131,7 +138,8 @@ def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, k
     return replace(record, **changes)
 
 
-def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes: list[str], alt_matches) -> Skill:
+def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes: list[str], alt_matches,
+                     page_labels=False) -> Skill:
     if skill.iri is None and ("skill", label_key(skill.label)) in known:
         skill = replace(skill, iri=known[("skill", label_key(skill.label))])
     concept = vocabulary.skill(skill.label) if vocabulary is not None else None
@@ -144,7 +152,8 @@ def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes
             if label_key(skill.label) != label_key(concept.label):
                 notes.append(f"{skill.label!r} is ESCO's alternative label of {concept.label!r}; kept ESCO's preferred label")
                 alt_matches[("skill", skill.label, concept.label, concept.iri)] = None
-            changes["label"] = concept.label
+            if not page_labels:
+                changes["label"] = concept.label
         for name in ("skill_type", "reuse_level"):
             official = getattr(concept, name)
             mine = getattr(skill, name)

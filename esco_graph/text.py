@@ -65,3 +65,35 @@ def one_line(text: str, limit: int = 400) -> str:
     """``text`` on one line (white space folded), cut to ``limit`` characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_RDFLIB_SYNTAX = re.compile(r"at line (\d+) of <[^>]*>:\s*Bad syntax \(([^)]*)\)")
+_SPARQL_AT = re.compile(r"error at (\d+):(\d+)")
+
+
+def syntax_message(exc: BaseException) -> str:
+    """A parser's complaint as one short line: rdflib's Turtle errors quote the input as Python
+    bytes (``b''^b'...'``); that quotation is dropped and the line number kept."""
+    text = str(exc)
+    match = _RDFLIB_SYNTAX.search(text)
+    if match:
+        return f"line {match.group(1)}: bad syntax ({match.group(2)})"
+    text = re.sub(r"\bb'(?:[^'\\]|\\.)*'", "", text)
+    return one_line(text, 200) or type(exc).__name__
+
+
+def sparql_message(exc: BaseException) -> str:
+    """A SPARQL parser's complaint as one short line (an undeclared prefix said as such; the long
+    list of characters it expected cut)."""
+    text = one_line(str(exc), 10_000)
+    where = _SPARQL_AT.search(text)
+    at = f"line {where.group(1)}, column {where.group(2)}: " if where else ""
+    if "Prefix not found" in text or "prefix not found" in text.lower():
+        return at + "a prefix is used that the query does not declare (add PREFIX name: <IRI>)"
+    if where:
+        text = text[where.end():].lstrip(": ")
+    if "expected one of" in text:
+        head, _, rest = text.partition("expected one of")
+        options = [o.strip() for o in rest.split(",")][:4]
+        text = f"{head}expected one of {', '.join(options)}, ..."
+    return at + one_line(text, 160)

@@ -158,7 +158,7 @@ def test_from_list_with_a_bad_entry_names_the_entry(tmp_path):
     out = tmp_path / "out.ttl"
     result = run("build", "--from-list", listing, "-o", out, "--keep-going", "-q")
     assert result.exit_code == 1
-    assert "error: missing-page.html: no such file or folder" in result.output
+    assert "Error: missing-page.html: no such file or folder" in result.output
     assert out.exists()
     result = run("build", "--from-list", tmp_path / "nope.txt", "-o", out)
     assert result.exit_code == 1 and "nope.txt: no such list file" in result.output

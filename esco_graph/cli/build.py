@@ -53,13 +53,18 @@ class _Progress:
 @click.option("--validate/--no-validate", default=True, show_default=True, help="Check the graph against the SHACL shapes before writing.")
 @shapes_option
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the build report (failures, low-confidence splits, unmatched labels) as JSON.")
+@click.option("--source-root", type=click.Path(file_okay=False), metavar="DIR",
+              help="Name the pages below DIR by their path relative to it (<base-iri>source/<path>) instead of "
+                   "their absolute file: URI; with SOURCE_DATE_EPOCH, the same pages give byte-identical "
+                   "graphs wherever they sit.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for parsing (0: every core).")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False), help="Also load every page's named graph into this embedded store (created on first use).")
 @click.option("--endpoint", metavar="URL", help="Also load every page's named graph into this SPARQL 1.1 store (Graph Store Protocol).")
 @click.option("--store-type", type=click.Choice(["auto", "oxigraph", "fuseki", "graphdb", "virtuoso", "generic"]), default="auto", show_default=True, help="Which server --endpoint is.")
 @quiet_option
 @library_errors
-def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going, validate, shapes_paths, report_path, jobs,
+def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going, validate, shapes_paths, report_path,
+          source_root, jobs,
           store_dir, endpoint, store_type, quiet):
     """Build the graph from pages and write it.
 
@@ -74,7 +79,7 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
 
     if not outputs and store_dir is None and endpoint is None:
         raise click.UsageError("give at least one -o OUTPUT, or --store DIR / --endpoint URL")
-    check_build(outputs=outputs, format=fmt, report=report_path, base_iri=base_iri)  # before any work
+    check_build(outputs=outputs, format=fmt, report=report_path, base_iri=base_iri, language=language)  # before any work
     store = None
     if store_dir is not None or endpoint is not None:  # a store that is down fails before any work
         store = open_store_from_options(store_dir=store_dir, endpoint=endpoint, store_type=store_type)
@@ -84,7 +89,7 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
         result = build_graph(
             inputs, outputs=outputs, format=fmt, store=store, report=report_path, vocabulary=vocabulary,
             base_iri=base_iri, language=language, keep_going=keep_going, validate=validate, progress=progress,
-            shapes=load_shapes_option(shapes_paths), jobs=jobs,
+            shapes=load_shapes_option(shapes_paths), jobs=jobs, source_root=source_root,
         )
     finally:
         progress.done()
@@ -92,32 +97,43 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
             store.close()
     if result.load_report is not None and not quiet:
         click.echo(result.load_report.summary(), err=True)
-    _print_summary(result.summary(), outputs, quiet)
+    destinations = [("stdout" if o == "-" else o) for o in outputs] + ([f"store {store.location}"] if store else [])
+    _print_summary(result.summary(), destinations, quiet)
     if result.failures:
         raise CommandError(f"{len(result.failures)} input(s) failed; the others were written", EXIT_INPUT)
 
 
-def _print_summary(summary: dict, outputs, quiet: bool) -> None:
+def plural(n: int, word: str) -> str:
+    """'1 page', '2 pages'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _print_summary(summary: dict, destinations: list[str], quiet: bool) -> None:
     for failure in summary["failed"]:
-        click.echo(f"error: {failure['input']}: {failure['reason']}", err=True)
+        click.echo(f"Error: {failure['input']}: {failure['reason']}", err=True)
     if quiet:
         return
     layouts = ", ".join(f"{n} {layout}" for layout, n in summary["layouts"].items())
     click.echo(
-        f"{summary['pages']} pages ({layouts}): {summary['occupations']} occupations, {summary['skills']} skills, "
-        f"{summary['triples']} triples -> {', '.join(o for o in outputs if o != '-') or 'stdout'}",
+        f"{plural(summary['pages'], 'page')} ({layouts}): {plural(summary['occupations'], 'occupation')}, "
+        f"{plural(summary['skills'], 'skill')}, {plural(summary['triples'], 'triple')} -> {', '.join(destinations)}",
         err=True,
     )
     for item in summary["partial_pages"][:20]:
         click.echo(f"partial page: {item['page']} lists {item['listed']} of {item['declared']} skills "
                    f"(the site hid {item['hidden']}); built with what it shows", err=True)
     if len(summary["partial_pages"]) > 20:
-        click.echo(f"... and {len(summary['partial_pages']) - 20} more partial pages (see --report)", err=True)
+        click.echo(f"... and {plural(len(summary['partial_pages']) - 20, 'more partial page')} (see --report)", err=True)
     low = summary["low_confidence_splits"]
     for item in low[:20]:
         click.echo(f"low-confidence split: {item['page']}: {item['label']!r} ({item['confidence']:.2f})", err=True)
     if len(low) > 20:
         click.echo(f"... and {len(low) - 20} more low-confidence splits (see --report)", err=True)
+    notes = [n for n in summary["notes"] if not n["note"].startswith("low-confidence split")]
+    for item in notes[:20]:
+        click.echo(f"Note: {item['page']}: {item['note']}", err=True)
+    if len(notes) > 20:
+        click.echo(f"... and {plural(len(notes) - 20, 'more note')} (see --report)", err=True)
     if summary["alt_label_matches"]:
         click.echo(f"{len(summary['alt_label_matches'])} labels matched only an ESCO alternative label and took "
                    "its concept (see --report)", err=True)
@@ -129,34 +145,50 @@ def _print_summary(summary: dict, outputs, quiet: bool) -> None:
 @input_options("pages")
 @vocabulary_option
 @keep_going_option
+@click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True,
+              help="With --vocabulary: base of the IRIs minted for labels the vocabulary does not hold.")
+@click.option("--list", "as_list", is_flag=True,
+              help="Always print a JSON list (by default one page named alone prints one object).")
 @library_errors
-def parse(pages, vocabulary_paths, keep_going):
-    """Print the neutral record of each page as JSON (one object, or a list for several pages)."""
-    from ..pipeline import parse_pages
+def parse(pages, vocabulary_paths, keep_going, base_iri, as_list):
+    """Print the neutral record of each page as JSON: one object for one page, else a list.
 
-    outcome = parse_pages(pages, vocabulary=load_vocabulary_option(vocabulary_paths), keep_going=keep_going)
-    records = [record.to_dict() for record in outcome.records]
-    click.echo(json.dumps(records[0] if len(records) == 1 and len(pages) == 1 else records, indent=1, ensure_ascii=False))
+    With --vocabulary the records are reconciled as `build` does (official IRIs, ESCO and ISCO
+    codes, skill types and reuse levels), the labels kept as the page shows them."""
+    from ..pipeline import parse_pages
+    from ..reconcile import reconcile
+
+    vocabulary = load_vocabulary_option(vocabulary_paths)
+    outcome = parse_pages(pages, vocabulary=vocabulary, keep_going=keep_going)
+    records = outcome.records
+    if vocabulary is not None and records:
+        records = reconcile(records, vocabulary=vocabulary, base_iri=base_iri, page_labels=True).occupations
+    dicts = [record.to_dict() for record in records]
+    one = len(dicts) == 1 and len(pages) == 1 and not as_list
+    click.echo(json.dumps(dicts[0] if one else dicts, indent=1, ensure_ascii=False))
     for failure in outcome.failures:
-        click.echo(f"error: {failure}", err=True)
+        click.echo(f"Error: {failure}", err=True)
     if outcome.failures:
-        raise CommandError(f"{len(outcome.failures)} input(s) failed", EXIT_INPUT)
+        raise CommandError(f"{plural(len(outcome.failures), 'input')} failed", EXIT_INPUT)
 
 
 @click.command()
-@click.argument("graphs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("graphs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @shapes_option
+@click.option("--format", "rdf_format", metavar="FORMAT",
+              help="RDF syntax of the files (turtle, ntriples, nquads, trig, jsonld); needed for '-' (stdin). "
+                   "[default: from each file's extension]")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the SHACL report graph (Turtle).")
 @quiet_option
 @library_errors
-def validate(graphs, shapes_paths, report_path, quiet):
-    """Check RDF files against the SHACL shapes; exit 3 with a readable report when they do not conform."""
+def validate(graphs, shapes_paths, rdf_format, report_path, quiet):
+    """Check RDF files ('-' for stdin) against the SHACL shapes; exit 3 with a readable report when they do not conform."""
     from ..files import atomic_output, check_output_path
     from ..shacl import validate_files
 
     if report_path:
         check_output_path(report_path)
-    conforms, report_graph, text = validate_files(list(graphs), load_shapes_option(shapes_paths))
+    conforms, report_graph, text = validate_files(list(graphs), load_shapes_option(shapes_paths), format=rdf_format)
     if report_path:
         with atomic_output(report_path) as stream:
             stream.write(report_graph.serialize(format="turtle").encode("utf-8"))

@@ -3,8 +3,8 @@
 | code | meaning |
 |---|---|
 | 0 | success |
-| 1 | a bad input (unreadable, empty, binary, not an occupation page, counts that contradict the page); with --keep-going: some inputs failed, the others were written |
-| 2 | usage error |
+| 1 | a bad input (unreadable, empty, binary, not an occupation page, counts that contradict the page, a query that is not valid SPARQL); with --keep-going: some inputs failed, the others were written |
+| 2 | usage error (an unknown option or format, a bad --language or --base-iri, a query of the wrong kind) |
 | 3 | the graph does not conform to the SHACL shapes; nothing was written |
 | 4 | an output or store could not be written (missing folder, read-only, disk full, store down) |
 | 130 | interrupted (Ctrl-C) |
@@ -12,11 +12,19 @@
 from __future__ import annotations
 
 import functools
+import io
+import os
+import sys
 
 import click
 
-from ..errors import EscoGraphError, OutputError, StoreError, ValidationError
-from ..iris import BaseIriError
+from ..errors import (
+    EscoGraphError,
+    OptionError,
+    OutputError,
+    StoreError,
+    ValidationError,
+)
 
 EXIT_INPUT, EXIT_USAGE, EXIT_VALIDATION, EXIT_OUTPUT, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
 
@@ -35,7 +43,7 @@ def exit_code_of(exc: EscoGraphError) -> int:
         return EXIT_VALIDATION
     if isinstance(exc, (OutputError, StoreError)):
         return EXIT_OUTPUT
-    if isinstance(exc, BaseIriError):
+    if isinstance(exc, OptionError):
         return EXIT_USAGE
     return EXIT_INPUT
 
@@ -50,15 +58,26 @@ def library_errors(func):
         except ValidationError as exc:
             raise CommandError("the graph does not conform to the SHACL shapes:\n" + exc.report_text,
                                EXIT_VALIDATION) from None
-        except BaseIriError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--base-iri'") from None
         except EscoGraphError as exc:
             raise CommandError(str(exc), exit_code_of(exc)) from None
+        except BrokenPipeError:
+            _quiet_stdout()  # the reader went away (`| head`): not an error, as for cat
+            raise SystemExit(0) from None
         except KeyboardInterrupt:
             raise CommandError("interrupted; an output being written was left as it was before",
                                EXIT_INTERRUPTED) from None
 
     return wrapper
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush meets no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # not a real file descriptor (a test runner's stream)
 
 
 __all__ = ["CommandError", "EXIT_INPUT", "EXIT_INTERRUPTED", "EXIT_OUTPUT", "EXIT_USAGE", "EXIT_VALIDATION",

@@ -137,8 +137,10 @@ def store_options(f):
 
 
 def open_store_from_options(store_dir=None, endpoint=None, store_type="auto", query_path=None, update_path=None,
-                            gsp_path=None, row_cap=None, timeout=120.0, retries=3, **_ignored) -> Store:
-    """Open the store the :func:`store_options` chose; library errors become click errors."""
+                            gsp_path=None, row_cap=None, timeout=120.0, retries=3, *, create: bool = True,
+                            **_ignored) -> Store:
+    """Open the store the :func:`store_options` chose (``create=False``: an embedded store must
+    exist already); library errors become click errors."""
     if store_dir is not None and endpoint is not None:
         raise click.UsageError("give either --store DIR or --endpoint URL, not both")
     if endpoint is None and any(v is not None for v in (query_path, update_path, gsp_path, row_cap)):
@@ -146,7 +148,7 @@ def open_store_from_options(store_dir=None, endpoint=None, store_type="auto", qu
     try:
         return open_store(store_dir, endpoint, store_type=store_type, query_path=query_path,
                           update_path=update_path, gsp_path=gsp_path, timeout=timeout, retries=retries,
-                          row_cap=row_cap)
+                          row_cap=row_cap, create=create)
     except EscoGraphError as e:
         raise CommandError(str(e), exit_code_of(e)) from None
 

@@ -5,13 +5,13 @@ errors become one-line click errors through :mod:`esco_graph.cli.errors`.
 """
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
 import click
 
 from ..store import (
-    RESULT_FORMATS,
     LoadReport,
     QueryResult,
     Store,
@@ -24,11 +24,12 @@ __all__ = ["load", "occupations", "query", "skills"]
 
 def _result_options(f):
     f = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Write the result to this file (format from --format or the extension; "
-                          "CONSTRUCT/DESCRIBE: .ttl .nt .nq .trig .jsonld .rdf).")(f)
-    f = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS),
-                     help="SELECT/ASK result format [default: table, or from the -o extension]. "
-                          "CONSTRUCT/DESCRIBE results are RDF (Turtle on stdout).")(f)
+                     help="Write the result to this file, in the format --format or its extension says "
+                          "(SELECT/ASK: .csv .tsv .json .xml .txt; CONSTRUCT/DESCRIBE: .ttl .nt .nq .trig .jsonld .rdf).")(f)
+    f = click.option("--format", "fmt", metavar="FORMAT",
+                     help="SELECT/ASK: table, csv, tsv, json, xml [default: table]; CONSTRUCT/DESCRIBE: an RDF "
+                          "syntax (turtle, ntriples, nquads, trig, jsonld, rdfxml; json means JSON-LD) "
+                          "[default: turtle]. A format of the other kind is a usage error.")(f)
     return f
 
 
@@ -42,7 +43,12 @@ def _emit(result: QueryResult, fmt: str | None, output: Path | None) -> None:
         elif result.kind == "select":
             click.echo(f"Wrote {len(result.rows)} rows to {output}.", err=True)
         return
-    click.echo(result.serialize(fmt or "table"), nl=False)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    text = result.serialize(fmt, width=width)
+    if isinstance(text, bytes):
+        click.echo(text, nl=False)
+    else:
+        click.echo(text, nl=False)
 
 
 def _report(report: LoadReport, store: Store, verbose: bool) -> None:
@@ -74,7 +80,7 @@ def _report(report: LoadReport, store: Store, verbose: bool) -> None:
 
 
 @click.command()
-@click.argument("graphs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("graphs", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--graph", "graph_iri", metavar="IRI",
               help="Load the default-graph triples of the files (all of a .ttl/.nt file) into this named "
                    "graph, replacing it. Without it they are added to the default graph.")
@@ -158,7 +164,7 @@ def query(sparql, fmt, output, **kwargs):
     esco-graph query 'CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }' --endpoint http://127.0.0.1:7878 -o out.ttl
     """
     text = _read_query(sparql)
-    store = open_store_from_options(**pop_store_options(kwargs))
+    store = open_store_from_options(**pop_store_options(kwargs), create=False)
     try:
         result = store.query(text)
     finally:
@@ -174,7 +180,7 @@ def query(sparql, fmt, output, **kwargs):
 @library_errors
 def skills(occupation, lang, fmt, output, **kwargs):
     """The essential and optional skills of an OCCUPATION (its label, any case, or its IRI)."""
-    store = open_store_from_options(**pop_store_options(kwargs))
+    store = open_store_from_options(**pop_store_options(kwargs), create=False)
     try:
         result = skills_of_occupation(store, occupation, lang=lang)
     finally:
@@ -192,7 +198,7 @@ def skills(occupation, lang, fmt, output, **kwargs):
 @library_errors
 def occupations(skill, lang, fmt, output, **kwargs):
     """The occupations that need a SKILL (its label, any case, or its IRI), essential or optional."""
-    store = open_store_from_options(**pop_store_options(kwargs))
+    store = open_store_from_options(**pop_store_options(kwargs), create=False)
     try:
         result = occupations_for_skill(store, skill, lang=lang)
     finally:

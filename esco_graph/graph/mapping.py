@@ -18,7 +18,16 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
 
 from .. import __version__
-from ..model import ESSENTIAL, OPTIONAL, REUSE_LEVELS, SKILL_TYPES, Occupation, Skill, Source
+from ..iris import check_base_iri
+from ..model import (
+    ESSENTIAL,
+    OPTIONAL,
+    REUSE_LEVELS,
+    SKILL_TYPES,
+    Occupation,
+    Skill,
+    Source,
+)
 from ..namespaces import (
     DCT,
     DIGITAL_SCHEME,
@@ -33,7 +42,6 @@ from ..namespaces import (
     SKILL_SCHEME,
     SKILL_TYPE,
 )
-from ..iris import check_base_iri
 from ..reconcile import Reconciliation, isco_chain
 from ..text import slug
 

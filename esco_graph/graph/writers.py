@@ -7,24 +7,24 @@ atomically: a temporary file in the same folder, fsync, rename.
 """
 from __future__ import annotations
 
-from itertools import compress, repeat
-from operator import is_
 import io
 import json
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, repeat
+from operator import is_
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional, Sequence
 
 import pyoxigraph as ox
 from rdflib.namespace import RDF, XSD
 
-from ..errors import OutputError
+from ..errors import OptionError, OutputError
 from ..files import atomic_output, check_output_path
 from ..namespaces import PREFIXES
-from .mapping import PageGraph, merged_triples
 from ..terms import syntax_named, to_oxigraph
+from .mapping import PageGraph, merged_triples
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def writer_for(key: str) -> Writer:
         ):
             return writer
     known = ", ".join(f"{w.name} ({' '.join(w.extensions)})" for w in _WRITERS.values())
-    raise OutputError(f"unknown output format {key!r}; known: {known}")
+    raise OptionError(f"unknown output format {key!r}; known: {known}")
 
 
 def writer_for_path(path: str, format: Optional[str] = None) -> Writer:
@@ -74,7 +74,7 @@ def writer_for_path(path: str, format: Optional[str] = None) -> Writer:
     for writer in _WRITERS.values():
         if any(name.endswith(ext) for ext in writer.extensions):
             return writer
-    raise OutputError(f"{path}: cannot tell the format from the extension; use --format or one of "
+    raise OptionError(f"{path}: cannot tell the format from the extension; use --format or one of "
                       + ", ".join(ext for w in _WRITERS.values() for ext in w.extensions))
 
 

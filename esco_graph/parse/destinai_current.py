@@ -18,7 +18,17 @@ import re
 from typing import Optional
 
 from ..errors import DataQualityError, InputError
-from ..model import ESSENTIAL, KNOWLEDGE, OPTIONAL, SKILL, DeclaredCounts, Occupation, Skill, SkillLink, Source
+from ..model import (
+    ESSENTIAL,
+    KNOWLEDGE,
+    OPTIONAL,
+    SKILL,
+    DeclaredCounts,
+    Occupation,
+    Skill,
+    SkillLink,
+    Source,
+)
 from ..text import clean_label, declared_count
 
 LAYOUT = "destinai-current"

@@ -28,14 +28,18 @@ and is empty when the graph conforms.
 from __future__ import annotations
 
 import itertools
+import shutil
+import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from rdflib import Graph
 from rdflib.graph import ConjunctiveGraph, Dataset
 
-from ..errors import InputError
-from ..terms import SYNTAXES
+from ..errors import InputError, OptionError
+from ..terms import SYNTAXES, syntax_named
+from ..text import syntax_message
 from .report import report_results, report_text
 from .shapes import SHAPES_DIR, load_shapes, set_languages, shape_files
 
@@ -65,10 +69,23 @@ def _union(graph) -> Graph:
 
 
 def read_graph(path: str | Path, format: str | None = None) -> Graph:
-    """Parse one RDF file (syntax from its extension unless ``format`` is given); N-Quads and
-    TriG give the union of all their graphs."""
+    """Parse one RDF file (syntax from its extension unless ``format`` is given: a name such as
+    ``turtle`` or ``nquads``, an extension or a MIME type); N-Quads and TriG give the union of
+    all their graphs. ``-`` reads standard input, whose format must be given."""
+    if str(path) == "-":
+        if not format:
+            raise OptionError("RDF from standard input ('-') needs its format (--format turtle, nquads, ...)")
+        with tempfile.TemporaryDirectory(prefix="esco-graph-validate-") as tmp:
+            copy = Path(tmp) / "stdin"
+            with open(copy, "wb") as handle:
+                shutil.copyfileobj(sys.stdin.buffer, handle)
+            try:
+                return read_graph(copy, format)
+            except InputError as exc:
+                raise InputError("-", exc.reason) from None
     p = Path(path)
-    fmt = format or FORMATS.get(p.suffix.lower())
+    syntax = syntax_named(format) if format else None
+    fmt = syntax.rdflib if syntax else format or FORMATS.get(p.suffix.lower())
     if fmt is None:
         raise InputError(str(path), f"unknown RDF file extension {p.suffix!r} "
                                     f"(expected one of {', '.join(sorted(set(FORMATS)))})")
@@ -90,8 +107,7 @@ def read_graph(path: str | Path, format: str | None = None) -> Graph:
     except InputError:
         raise
     except Exception as e:  # rdflib raises many kinds of syntax errors
-        reason = " ".join(str(e).split()) or type(e).__name__
-        raise InputError(str(path), f"cannot parse as {fmt}: {reason}") from e
+        raise InputError(str(path), f"cannot parse as {fmt}: {syntax_message(e)}") from None
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -143,14 +159,15 @@ def validate(data_graph, shacl_graph: Graph | None = None, *, inference: str = "
 
 def validate_files(paths: Sequence[str | Path], shacl_graph: Graph | None = None, *,
                    inference: str = "none", engine: str = "auto",
-                   languages: Sequence[str] | None = None) -> tuple[bool, Graph, str]:
-    """Parse every file of ``paths`` (syntax from the extension: .ttl .nt .nq .trig .jsonld ...;
-    N-Quads and TriG as the union of their graphs) into one graph and validate it."""
+                   languages: Sequence[str] | None = None, format: str | None = None) -> tuple[bool, Graph, str]:
+    """Parse every file of ``paths`` (syntax from ``format`` or the extension: .ttl .nt .nq .trig
+    .jsonld ...; N-Quads and TriG as the union of their graphs; ``-`` for standard input) into
+    one graph and validate it."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not paths:
         raise InputError("(no input)", "no RDF file to validate")
-    graphs = [read_graph(path) for path in paths]
+    graphs = [read_graph(path, format) for path in paths]
     # several files: their triples, chained (duplicates are fine for both engines)
     data = graphs[0] if len(graphs) == 1 else itertools.chain.from_iterable(graphs)
     return validate(data, shacl_graph, inference=inference, engine=engine, languages=languages)

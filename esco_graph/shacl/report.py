@@ -23,7 +23,7 @@ def _qname(term) -> str:
                 if local and all(c.isalnum() or c in "_-." for c in local):
                     return f"{p}:{local}"
         return f"<{s}>"
-    return term.n3() if isinstance(term, Literal) else f"_:{term}"
+    return term.n3() if isinstance(term, Literal) else "[]"  # a blank node: its id changes every run
 
 
 def _path_text(g: Graph, path) -> str:
@@ -54,7 +54,7 @@ def _value_text(v) -> str:
         return s if len(s) <= 80 else s[:77] + "..."
     if isinstance(v, URIRef):
         return f"<{v}>"
-    return f"_:{v}"
+    return "[]"  # a blank node: its id changes every run
 
 
 def report_results(report_graph: Graph) -> list[dict]:

@@ -11,6 +11,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 from ..errors import EscoGraphError, InputError
+from ..text import syntax_message
 
 #: The repository's shapes folder (next to the package); see :func:`shape_files`.
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
@@ -66,7 +67,7 @@ def _parse_shapes(files: Sequence) -> Graph:
                 g.parse(data=f.read_text(encoding="utf-8"), format="turtle",
                         publicID=f"file:///esco_graph/shapes/{f.name}")
         except Exception as e:  # rdflib raises many kinds of syntax errors
-            raise InputError(str(f), f"cannot read SHACL shapes: {e}") from e
+            raise InputError(str(f), f"cannot read SHACL shapes: {syntax_message(e)}") from None
     return g
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Union
@@ -31,6 +31,17 @@ class Page:
     retrieved: str | None  # ISO 8601 UTC
     media_type: str  # 'text/plain' or 'text/html'
     iri: str  # the page's own IRI (file: URI, URL, ...), for provenance
+
+
+def rooted(page: Page, root: "str | Path", base_iri: str) -> Page:
+    """The page named relative to a source root: a file (or archive member) below ``root`` gets the
+    IRI ``<base_iri>source/<path below root>``, so the same pages give the same graph wherever the
+    folder sits. Pages elsewhere (URLs, stdin, files outside the root) keep their IRIs."""
+    root_uri = Path(root).resolve().as_uri().rstrip("/") + "/"
+    for prefix in ("", "jar:"):
+        if page.iri.startswith(prefix + root_uri):
+            return replace(page, iri=f"{base_iri}source/{page.iri[len(prefix + root_uri):]}")
+    return page
 
 
 def iso_utc(timestamp: float) -> str:

@@ -82,8 +82,10 @@ __all__ = [
 def open_store(store: str | Path | None = None, endpoint: str | None = None, *, store_type: str = "auto",
                query_path: str | None = None, update_path: str | None = None, gsp_path: str | None = None,
                timeout: float = 120.0, retries: int = 3, backoff: float = 0.5,
-               row_cap: int | None = None) -> Store:
+               row_cap: int | None = None, create: bool = True) -> Store:
     """Open the embedded store in ``store`` (a directory), or the remote store at ``endpoint``.
+
+    ``create=False``: an embedded store that does not exist yet is an InputError (for reading).
 
     With neither, the embedded store at :func:`default_store_path`. ``store_type`` picks the
     endpoint paths of a remote store (``oxigraph``, ``fuseki``, ``graphdb``, ``virtuoso``,
@@ -99,4 +101,4 @@ def open_store(store: str | Path | None = None, endpoint: str | None = None, *, 
                            gsp_path=gsp_path, timeout=timeout, retries=retries, backoff=backoff, row_cap=row_cap)
     if store_type not in ("auto", "generic", "embedded"):
         raise StoreError(f"--store-type {store_type} is for remote stores: give --endpoint URL")
-    return EmbeddedStore(store)
+    return EmbeddedStore(store, create=create)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from abc import ABC, abstractmethod
@@ -12,7 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..errors import InputError, StoreError
+from ..errors import InputError, OptionError, StoreError
 from ..terms import syntax_named, to_oxigraph
 from ..text import one_line
 from .results import QueryResult
@@ -207,13 +208,22 @@ class Store(ABC):
         files, but not transactional: an interruption can leave graphs part-loaded (loading the
         same file again repairs them).
         """
+        stdin = str(path) == "-"
+        if stdin and not format:
+            raise OptionError("RDF from standard input ('-') needs its format (--format turtle, nquads, ...)")
         path = Path(path)
-        if not path.is_file():
+        if not stdin and not path.is_file():
             raise InputError(str(path), "no such file" if not path.exists() else "not a file")
         fmt = rdf_format(path, format)
         target = named_node(graph, "--graph") if graph else None
         with tempfile.TemporaryDirectory(prefix="esco-graph-load-") as tmp:
             source = path
+            if stdin:  # parsed twice (checked, then streamed): kept in the private temporary folder
+                source = Path(tmp) / "stdin"
+                with open(source, "wb") as handle:
+                    shutil.copyfileobj(sys.stdin.buffer, handle)
+                if fmt == _JSONLD:
+                    path = source
             if fmt == _JSONLD:
                 source = Path(tmp) / "jsonld.nq"
                 _jsonld_to_nquads(path, source)

@@ -6,9 +6,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..errors import StoreError
+from ..errors import InputError, OptionError, QueryError, StoreError
 from ..namespaces import PREFIXES
-from ..text import one_line
+from ..text import one_line, sparql_message
 from .base import (
     BNODE_WARNING,
     LoadReport,
@@ -33,10 +33,12 @@ class EmbeddedStore(Store):
 
     kind = "embedded"
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, *, create: bool = True):
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         if self.path.exists() and not self.path.is_dir():
             raise StoreError(f"{self.path} is not a directory: --store takes the store's folder")
+        if not create and not self.path.is_dir():
+            raise InputError(str(self.path), "no store here (make one with `esco-graph load` or `build --store`)")
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self._store: ox.Store | None = ox.Store(str(self.path))
@@ -108,7 +110,7 @@ class EmbeddedStore(Store):
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> QueryResult:
         form = query_form(sparql)
         if form == "update":
-            raise StoreError("this is an update, not a query: use Store.update")
+            raise OptionError("this is a SPARQL Update, not a query: run it with `esco-graph update` (Store.update)")
         subs = None
         if bindings:
             subs = {}
@@ -134,7 +136,7 @@ class EmbeddedStore(Store):
                 return QueryResult("ask", boolean=bool(r))
             return QueryResult("graph", triples=list(r))
         except SyntaxError as e:
-            raise StoreError(f"the query is not valid SPARQL: {one_line(str(e))}") from None
+            raise QueryError(f"the query is not valid SPARQL: {sparql_message(e)}") from None
         except (OSError, RuntimeError, ValueError) as e:
             raise StoreError(f"the store {self.path} failed the query: {one_line(str(e))}") from None
 
@@ -142,7 +144,7 @@ class EmbeddedStore(Store):
         try:
             self.pyoxigraph.update(sparql, prefixes=PREFIXES)
         except SyntaxError as e:
-            raise StoreError(f"the update is not valid SPARQL: {one_line(str(e))}") from None
+            raise QueryError(f"the update is not valid SPARQL: {sparql_message(e)}") from None
         except OSError as e:
             raise StoreError(f"the store {self.path} failed the update: {one_line(str(e))}") from None
 

@@ -103,6 +103,8 @@ def _query(store: Store, template: str, bindings: dict, **parts) -> QueryResult:
 def _links(store: Store, value: str, var: str, lang: str) -> tuple[list[tuple], list[str]]:
     """(occupation, relation, skill) rows for the concept given by IRI or label."""
     value = value.strip()
+    if value.startswith("<") and value.endswith(">"):  # an IRI as SPARQL and Turtle write it
+        value = value[1:-1].strip()
     if not value:
         raise StoreError(f"give the {var}'s label or IRI")
     warnings: list[str] = []

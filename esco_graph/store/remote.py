@@ -11,7 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..errors import StoreError
+from ..errors import OptionError, QueryError, StoreError
 from ..http import (
     SERVER_ERROR_CODE,
     Body,
@@ -282,7 +282,7 @@ class RemoteStore(Store):
         if resp.status >= 300:
             msg = server_message(resp)
             if resp.status in (400, 500) or SERVER_ERROR_CODE.search(msg):
-                raise StoreError(self._http.scrub(f"the store rejected the query: {msg or f'HTTP {resp.status}'}"))
+                raise QueryError(self._http.scrub(f"the store rejected the query: {msg or f'HTTP {resp.status}'}"))
             raise StoreError(self._http.scrub(f"the query failed at {self.location}: HTTP {resp.status} {resp.reason}"
                                               + (f": {msg}" if msg else "")))
         return resp
@@ -310,7 +310,7 @@ class RemoteStore(Store):
             raise StoreError(f"{self.location}: no query path")
         form = query_form(sparql)
         if form == "update":
-            raise StoreError("this is an update, not a query: use Store.update")
+            raise OptionError("this is a SPARQL Update, not a query: run it with `esco-graph update` (Store.update)")
         text = with_known_prefixes(bind_values(sparql, bindings or {}))
         resp = self._run(text, form)
         if form in ("select", "ask") or "sparql-results" in resp.content_type or resp.content_type == "application/json":

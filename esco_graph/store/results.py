@@ -8,13 +8,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
+from xml.sax.saxutils import escape as xml_escape
 
 import pyoxigraph as ox
 
-from ..errors import OutputError, StoreError
+from ..errors import OptionError, OutputError, StoreError
 from ..files import write_atomic
 from ..namespaces import PREFIXES
-from ..terms import SYNTAXES, to_oxigraph
+from ..terms import SYNTAXES, syntax_named, syntax_of_path, to_oxigraph
 
 # Terms
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -120,8 +121,10 @@ def _plain(t: Term | None) -> str:
 # Query results
 # --------------------------------------------------------------------------------------------
 
-RESULT_FORMATS = ("table", "csv", "tsv", "json")
-_RESULT_EXT = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".srj": "json", ".txt": "table"}
+#: formats of SELECT and ASK results (SPARQL 1.1 results CSV, TSV, JSON, XML, or an aligned table)
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+_RESULT_EXT = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".srj": "json", ".xml": "xml", ".srx": "xml",
+               ".txt": "table"}
 _RDF_OUT_EXT = {ext: syntax.oxigraph or ox.RdfFormat.JSON_LD
                 for syntax in SYNTAXES for ext in syntax.extensions + syntax.loose_extensions}
 
@@ -154,21 +157,36 @@ class QueryResult:
         return [tuple(_plain(t) for t in row) for row in self.rows]
 
     # -- writers ------------------------------------------------------------------------------
-    def to_table(self) -> str:
-        """Aligned text columns for a terminal."""
+    def to_table(self, width: int | None = None) -> str:
+        """Aligned text columns for a terminal: IRIs shortened with the known prefixes, a column
+        that holds one value on every row said once above the table, and, given a ``width``, the
+        widest cells cut (with …) until the rows fit."""
         if self.kind == "ask":
             return ("true" if self.boolean else "false") + "\n"
         if self.kind == "graph":
             return self.to_rdf().decode("utf-8")
-        header = [f"?{v}" for v in self.variables]
+        header = list(self.variables)
         cells = [[_display(t) for t in row] for row in self.rows]
+        above = []
+        if len(cells) > 1 and len(header) > 1:
+            same = [i for i in range(len(header)) if len({row[i] for row in cells}) == 1]
+            if len(same) < len(header):
+                above = [f"{header[i]}: {cells[0][i]}" for i in same]
+                keep = [i for i in range(len(header)) if i not in same]
+                header = [header[i] for i in keep]
+                cells = [[row[i] for i in keep] for row in cells]
         widths = [len(h) for h in header]
         for row in cells:
             for i, c in enumerate(row):
                 widths[i] = max(widths[i], len(c))
-        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
-                 "  ".join("-" * w for w in widths)]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+        if width:
+            while sum(widths) + 2 * (len(widths) - 1) > width and max(widths) > 12:
+                widest = widths.index(max(widths))
+                widths[widest] -= 1
+        cut = lambda text, w: text if len(text) <= w else text[: w - 1] + "…"  # noqa: E731
+        lines = above + ["  ".join(cut(h, w).ljust(w) for h, w in zip(header, widths)).rstrip(),
+                         "  ".join("-" * w for w in widths)]
+        lines += ["  ".join(cut(c, w).ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
         n = len(self.rows)
         lines.append(f"({n} row{'s' if n != 1 else ''})")
         return "\n".join(lines) + "\n"
@@ -219,34 +237,81 @@ class QueryResult:
             return ox.serialize(items, format=format, prefixes=prefixes)
         return ox.serialize(items, format=format)
 
-    def serialize(self, fmt: str = "table") -> str | bytes:
-        """The result in ``fmt`` (table, csv, tsv, json); graph results are always Turtle bytes."""
+    def to_xml(self) -> str:
+        """SPARQL Query Results XML Format."""
+        out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+        if self.kind == "ask":
+            out += ["</head>", f"<boolean>{'true' if self.boolean else 'false'}</boolean>", "</sparql>"]
+            return "\n".join(out) + "\n"
+        self._need_select("SPARQL results XML")
+        out += [f'<variable name="{v}"/>' for v in self.variables] + ["</head>", "<results>"]
+        for row in self.rows:
+            out.append("<result>")
+            for v, t in zip(self.variables, row):
+                if t is None:
+                    continue
+                if isinstance(t, ox.NamedNode):
+                    value = f"<uri>{xml_escape(t.value)}</uri>"
+                elif isinstance(t, ox.BlankNode):
+                    value = f"<bnode>{xml_escape(t.value)}</bnode>"
+                elif isinstance(t, ox.Literal):
+                    if t.language:
+                        attrs = f' xml:lang="{xml_escape(t.language)}"'
+                    elif t.datatype.value != _XSD_STRING:
+                        attrs = f' datatype="{xml_escape(t.datatype.value)}"'
+                    else:
+                        attrs = ""
+                    value = f"<literal{attrs}>{xml_escape(t.value)}</literal>"
+                else:  # an RDF-star triple: its N-Triples form
+                    value = f"<literal>{xml_escape(str(t))}</literal>"
+                out.append(f'<binding name="{v}">{value}</binding>')
+            out.append("</result>")
+        out += ["</results>", "</sparql>"]
+        return "\n".join(out) + "\n"
+
+    def serialize(self, fmt: str | None = None, *, width: int | None = None) -> str | bytes:
+        """The result in ``fmt``: for SELECT and ASK one of :data:`RESULT_FORMATS` (default table),
+        for CONSTRUCT and DESCRIBE any RDF syntax name (default Turtle; ``json`` is JSON-LD). A
+        format of the other kind is an OptionError."""
         if self.kind == "graph":
-            return self.to_rdf()
-        try:
-            return {"table": self.to_table, "csv": self.to_csv, "tsv": self.to_tsv, "json": self.to_json}[fmt]()
-        except KeyError:
-            raise OutputError(f"unknown result format {fmt!r}; known: {', '.join(RESULT_FORMATS)}") from None
+            syntax = syntax_named("jsonld" if fmt == "json" else fmt or "turtle")
+            if syntax is None:
+                kind = "a SELECT/ASK format" if fmt in RESULT_FORMATS else "not an RDF syntax"
+                raise OptionError(f"a CONSTRUCT/DESCRIBE result is a graph: {fmt!r} is {kind}; use an RDF "
+                                  "syntax (turtle, ntriples, nquads, trig, jsonld, rdfxml)")
+            return self.to_rdf(syntax.oxigraph or ox.RdfFormat.JSON_LD)
+        fmt = fmt or "table"
+        if fmt not in RESULT_FORMATS:
+            if syntax_named(fmt) is not None:
+                raise OptionError(f"a SELECT/ASK result is a table, not a graph: {fmt!r} is an RDF syntax; "
+                                  f"use one of {', '.join(RESULT_FORMATS)}")
+            raise OptionError(f"unknown result format {fmt!r}; known: {', '.join(RESULT_FORMATS)}")
+        if fmt == "table":
+            return self.to_table(width)
+        return {"csv": self.to_csv, "tsv": self.to_tsv, "json": self.to_json, "xml": self.to_xml}[fmt]()
 
     def write(self, path: str | Path, fmt: str | None = None) -> None:
-        """Write the result to ``path`` atomically; the format comes from ``fmt`` or the extension."""
+        """Write the result to ``path`` atomically, in ``fmt`` or the format its extension says."""
         path = Path(path)
-        ext = path.suffix.lower()
-        if self.kind == "graph":
-            rdf_fmt = _RDF_OUT_EXT.get(ext)
-            if rdf_fmt is None:
-                raise OutputError(f"{path}: unknown RDF extension {ext or '(none)'!r} for a graph result; "
-                                  f"use one of {', '.join(sorted(_RDF_OUT_EXT))}")
-            data = self.to_rdf(rdf_fmt)
-        else:
-            fmt = fmt or _RESULT_EXT.get(ext) or "table"
-            text = self.serialize(fmt)
-            data = text.encode("utf-8") if isinstance(text, str) else text
-        write_atomic(path, data)
+        if fmt is None:
+            ext = path.suffix.lower()
+            if self.kind == "graph":
+                syntax = syntax_of_path(path)
+                if syntax is None:
+                    raise OptionError(f"{path}: {ext or 'no extension'} is not an RDF file extension, and a "
+                                      f"CONSTRUCT/DESCRIBE result is a graph; use one of {', '.join(sorted(_RDF_OUT_EXT))}")
+                fmt = syntax.name
+            else:
+                fmt = _RESULT_EXT.get(ext)
+                if fmt is None:
+                    raise OptionError(f"{path}: a SELECT/ASK result is written as .csv, .tsv, .json, .xml or .txt, "
+                                      f"not {ext or 'a file without extension'} (or give --format)")
+        text = self.serialize(fmt)
+        write_atomic(path, text.encode("utf-8") if isinstance(text, str) else text)
 
     def _need_select(self, what: str) -> None:
         if self.kind != "select":
-            raise OutputError(f"{what} is for SELECT and ASK results; write a graph result as RDF")
+            raise OptionError(f"{what} is for SELECT and ASK results; write a graph result as RDF")
 
 
 # --------------------------------------------------------------------------------------------
