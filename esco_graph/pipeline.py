@@ -38,6 +38,40 @@ from .reconcile import Reconciliation, reconcile
 from .sources.pages import Page, rooted
 
 
+class Progress:
+    """What a long build says as it goes, stage by stage; this one says nothing.
+
+    The pipeline calls ``stage(name, total, unit)`` when a stage starts (``total`` None when it
+    is not known in advance), ``advance(item)`` for each item done and ``done()`` when the stage
+    ends. The command line's reporter draws bars on a terminal and one line a stage in logs."""
+
+    def stage(self, name: str, total: Optional[int] = None, unit: str = "item") -> None:
+        pass
+
+    def advance(self, item: str = "") -> None:
+        pass
+
+    def done(self) -> None:
+        pass
+
+
+class _PerPage(Progress):
+    """A plain function called with each parsed page's location (the earlier progress API)."""
+
+    def __init__(self, callback: Callable[[str], None]):
+        self.callback = callback
+
+    def advance(self, item: str = "") -> None:
+        if item:
+            self.callback(item)
+
+
+def as_progress(progress) -> Progress:
+    if progress is None:
+        return Progress()
+    return progress if isinstance(progress, Progress) else _PerPage(progress)
+
+
 def parse_page(
     page: Union[Page, str, Path],
     *,
@@ -83,7 +117,9 @@ def parse_pages(
     base_iri: str = DEFAULT_BASE_IRI,
 ) -> ParseOutcome:
     """Parse every page the inputs name. Without keep_going the first bad input raises.
-    ``source_root``: name the files below it relative to it (see :func:`sources.pages.rooted`)."""
+    ``source_root``: name the files below it relative to it (see :func:`sources.pages.rooted`).
+    ``progress``: a :class:`Progress` (or a function called with each page's location)."""
+    progress = as_progress(progress)
     failures: list[InputError] = []
     lexicon = lexicon_from(vocabulary)
     lexicon_layouts = {name for name, module in parsers().items() if getattr(module, "USES_LEXICON", False)}
@@ -100,6 +136,7 @@ def parse_pages(
     )
 
     index = 0
+    progress.stage("parse", None, "page")
     for item in iter_pages(inputs):
         if isinstance(item, InputError):
             fail(item)
@@ -122,17 +159,20 @@ def parse_pages(
         parsed[index] = record
         for link in record.skills:
             lexicon.add(link.skill.label, source="page", skill_type=link.skill.skill_type)
-        if progress:
-            progress(page.location)
+        progress.advance(page.location)
+    progress.done()
     split_cpu = 0.0
+    if deferred:
+        progress.stage("split", len(deferred), "page")
     for index, page, outcome, cpu in _parse_deferred(deferred, lexicon, jobs):
         split_cpu += cpu
         if isinstance(outcome, InputError):
             fail(outcome)
             continue
         parsed[index] = outcome
-        if progress:
-            progress(page.location)
+        progress.advance(page.location)
+    if deferred:
+        progress.done()
     return ParseOutcome(records=[parsed[i] for i in sorted(parsed)], failures=failures, split_cpu=split_cpu)
 
 
@@ -290,7 +330,7 @@ def build_graph(
     keep_going: bool = False,
     validate: bool = True,
     shapes=None,
-    progress: Optional[Callable[[str], None]] = None,
+    progress=None,
     jobs: Optional[int] = None,
     source_root: Optional[str] = None,
 ) -> BuildResult:
@@ -305,6 +345,7 @@ def build_graph(
     did not load (the outputs are written; the report is not).
     """
     base_iri = check_build(outputs=outputs, format=format, report=report, base_iri=base_iri, language=language)
+    progress = as_progress(progress)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     outcome = parse_pages(inputs, vocabulary=vocabulary, keep_going=keep_going, progress=progress, jobs=jobs,
@@ -316,11 +357,15 @@ def build_graph(
         raise EscoGraphError(f"no occupation page could be read ({reasons})")
 
     started = time.perf_counter()
+    progress.stage("reconcile", len(outcome.records), "page")
     reconciled = reconcile(outcome.records, vocabulary=vocabulary, base_iri=base_iri)
+    progress.done()
     timings["reconcile"] = time.perf_counter() - started
 
     started = time.perf_counter()
+    progress.stage("map", len(reconciled.occupations), "page")
     graphs = page_graphs(reconciled, base_iri=base_iri, language=language)
+    progress.done()
     timings["map"] = time.perf_counter() - started
 
     result = BuildResult(graphs=graphs, reconciliation=reconciled, failures=outcome.failures, timings=timings)
@@ -332,17 +377,25 @@ def build_graph(
         triples = {id(triple): triple for graph in graphs for triple in graph.triples}.values()
         # the bundled shapes accept the build's label language; the user's own shapes are taken as they are
         languages = [language] if shapes is None else None
+        progress.stage("validate", len(graphs), "page")
         conforms, report_graph, report_text = shacl_validate(triples, shapes, languages=languages)
+        progress.done()
         timings["validate"] = time.perf_counter() - started
         result.conforms, result.report_graph, result.report_text = conforms, report_graph, report_text
         if not conforms:
             raise ValidationError(report_text, report_graph)
     if outputs or store is not None:
         rendered = Rendered(graphs)
-        write_all(rendered, outputs, format, timings=timings)
+        if outputs:
+            progress.stage("write", len(outputs), "file")
+            write_all(rendered, outputs, format, timings=timings, on_written=progress.advance)
+            progress.done()
         if store is not None:
             started = time.perf_counter()
-            result.load_report = store.load_graphs(rendered.page_ntriples())
+            progress.stage("load", len(graphs), "graph")
+            result.load_report = store.load_graphs(rendered.page_ntriples(),
+                                                   on_graph=lambda label, ok: progress.advance(label))
+            progress.done()
             timings["load " + store.location] = time.perf_counter() - started
             if not result.load_report.ok:
                 raise StoreError(result.load_report.summary())

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -23,23 +22,7 @@ from .options import (
     shapes_option,
     vocabulary_option,
 )
-
-
-class _Progress:
-    """A one-line page counter on stderr, only when stderr is a terminal."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and sys.stderr.isatty()
-        self.count = 0
-
-    def __call__(self, location: str) -> None:
-        self.count += 1
-        if self.enabled and (self.count % 25 == 0 or self.count < 25):
-            click.echo(f"\rparsed {self.count} pages", err=True, nl=False)
-
-    def done(self) -> None:
-        if self.enabled and self.count:
-            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+from .progress import StderrProgress
 
 
 @click.command()
@@ -84,7 +67,7 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
     if store_dir is not None or endpoint is not None:  # a store that is down fails before any work
         store = open_store_from_options(store_dir=store_dir, endpoint=endpoint, store_type=store_type)
     vocabulary = load_vocabulary_option(vocabulary_paths)
-    progress = _Progress(not quiet)
+    progress = StderrProgress(quiet)
     try:
         result = build_graph(
             inputs, outputs=outputs, format=fmt, store=store, report=report_path, vocabulary=vocabulary,

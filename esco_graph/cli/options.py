@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import EscoGraphError
-from ..store import STORE_TYPES, Store, default_store_path, open_store
+from ..store import STORE_TYPES, Store, open_store
 from .errors import CommandError, exit_code_of
 
 
@@ -110,8 +110,8 @@ def store_options(f):
     :func:`open_store_from_options`."""
     options = [
         click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-                     help=f"Embedded store folder, created on first use [default: $ESCO_GRAPH_STORE or "
-                          f"{default_store_path()}]."),
+                     help="Embedded store folder, created on first use [default: $ESCO_GRAPH_STORE, else "
+                          "$XDG_DATA_HOME/esco-graph/store or ~/.local/share/esco-graph/store]."),
         click.option("--endpoint", metavar="URL",
                      help="A SPARQL 1.1 store over HTTP instead (Oxigraph: http://HOST:7878, Fuseki: "
                           "http://HOST:3030/DATASET, GraphDB: http://HOST:7200/repositories/REPO, Virtuoso: "

@@ -1,4 +1,4 @@
-"""The store commands: ``load``, ``query``, ``skills``, ``occupations``.
+"""The store commands: ``load``, ``query``, ``update``, ``skills``, ``occupations``, ``store info|graphs|clear``.
 
 Thin: parse options, call :mod:`esco_graph.store` / :mod:`esco_graph.store.queries`; library
 errors become one-line click errors through :mod:`esco_graph.cli.errors`.
@@ -18,14 +18,21 @@ from ..store import (
 )
 from ..store.queries import occupations_for_skill, skills_of_occupation
 from .errors import EXIT_INPUT, EXIT_OUTPUT, CommandError, library_errors
-from .options import open_store_from_options, pop_store_options, store_options
+from .options import (
+    open_store_from_options,
+    pop_store_options,
+    quiet_option,
+    store_options,
+)
+from .progress import StderrProgress
 
-__all__ = ["load", "occupations", "query", "skills"]
+__all__ = ["load", "occupations", "query", "skills", "store_group", "update"]
 
 def _result_options(f):
     f = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                      help="Write the result to this file, in the format --format or its extension says "
                           "(SELECT/ASK: .csv .tsv .json .xml .txt; CONSTRUCT/DESCRIBE: .ttl .nt .nq .trig .jsonld .rdf).")(f)
+    f = quiet_option(f)
     f = click.option("--format", "fmt", metavar="FORMAT",
                      help="SELECT/ASK: table, csv, tsv, json, xml [default: table]; CONSTRUCT/DESCRIBE: an RDF "
                           "syntax (turtle, ntriples, nquads, trig, jsonld, rdfxml; json means JSON-LD) "
@@ -33,11 +40,13 @@ def _result_options(f):
     return f
 
 
-def _emit(result: QueryResult, fmt: str | None, output: Path | None) -> None:
+def _emit(result: QueryResult, fmt: str | None, output: Path | None, quiet: bool = False) -> None:
     for w in result.warnings:
         click.echo(f"Warning: {w}", err=True)
     if output is not None:
         result.write(output, fmt)
+        if quiet:
+            return
         if result.kind == "graph":
             click.echo(f"Wrote {len(result.triples)} triples to {output}.", err=True)
         elif result.kind == "select":
@@ -51,7 +60,7 @@ def _emit(result: QueryResult, fmt: str | None, output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
-def _report(report: LoadReport, store: Store, verbose: bool) -> None:
+def _report(report: LoadReport, store: Store, verbose: bool, quiet: bool = False) -> None:
     for w in report.warnings:
         click.echo(f"Warning: {w}", err=True)
     if report.graphs_failed:
@@ -76,7 +85,8 @@ def _report(report: LoadReport, store: Store, verbose: bool) -> None:
             f"{len(report.graphs_failed)} of {len(report.graphs_failed) + len(report.graphs_loaded)} graphs did not "
             f"land in {store.location} ({report.summary()}); each graph either landed whole or not at all: "
             "run the same load again to finish it", EXIT_OUTPUT)
-    click.echo(f"Loaded into {store.location}: {report.summary()}.", err=True)
+    if not quiet:
+        click.echo(f"Loaded into {store.location}: {report.summary()}.", err=True)
 
 
 @click.command()
@@ -90,9 +100,10 @@ def _report(report: LoadReport, store: Store, verbose: bool) -> None:
               help="Embedded store: use the bulk loader, a few times faster for big files but not "
                    "transactional (an interrupted load leaves graphs part-loaded until loaded again).")
 @click.option("-v", "--verbose", is_flag=True, help="List every graph loaded.")
+@quiet_option
 @store_options
 @library_errors
-def load(graphs, graph_iri, rdf_format, bulk, verbose, **kwargs):
+def load(graphs, graph_iri, rdf_format, bulk, verbose, quiet, **kwargs):
     """Load RDF files into a triple store.
 
     Each named graph in a file (TriG, N-Quads, JSON-LD) replaces the store's graph of that name, so
@@ -106,26 +117,22 @@ def load(graphs, graph_iri, rdf_format, bulk, verbose, **kwargs):
     esco-graph load esco.ttl --graph http://example.org/esco --endpoint http://127.0.0.1:8890 --store-type virtuoso
     """
     store = open_store_from_options(**pop_store_options(kwargs))
-    done = [0]
+    progress = StderrProgress(quiet)
 
-    def progress(label, ok):
-        done[0] += 1
+    def loaded(label, ok):
+        progress.advance(label)
         if verbose:
             click.echo(f"  {'loaded' if ok else 'FAILED'}  {label}", err=True)
-        else:
-            click.echo(f"\r{done[0]} graphs sent", nl=False, err=True)
 
-    show = verbose or sys.stderr.isatty()
     try:
         if bulk and _is_remote(store):
             raise click.UsageError("--bulk is for the embedded store (--store)")
-        report = store.load_files(graphs, rdf_format, graph=graph_iri, on_graph=progress if show else None,
-                                  bulk=bulk)
+        progress.stage("load", None, "graph")
+        report = store.load_files(graphs, rdf_format, graph=graph_iri, on_graph=loaded, bulk=bulk)
     finally:
+        progress.done()
         store.close()
-        if show and not verbose and done[0]:
-            click.echo("", err=True)
-    _report(report, store, verbose)
+    _report(report, store, verbose, quiet)
 
 
 def _is_remote(store: Store) -> bool:
@@ -151,7 +158,7 @@ def _read_query(text: str) -> str:
 @_result_options
 @store_options
 @library_errors
-def query(sparql, fmt, output, **kwargs):
+def query(sparql, fmt, output, quiet, **kwargs):
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on a triple store.
 
     QUERY is the query text, or @FILE to read it from a file (@- for stdin). The default graph is
@@ -169,7 +176,7 @@ def query(sparql, fmt, output, **kwargs):
         result = store.query(text)
     finally:
         store.close()
-    _emit(result, fmt, output)
+    _emit(result, fmt, output, quiet)
 
 
 @click.command()
@@ -178,7 +185,7 @@ def query(sparql, fmt, output, **kwargs):
 @_result_options
 @store_options
 @library_errors
-def skills(occupation, lang, fmt, output, **kwargs):
+def skills(occupation, lang, fmt, output, quiet, **kwargs):
     """The essential and optional skills of an OCCUPATION (its label, any case, or its IRI)."""
     store = open_store_from_options(**pop_store_options(kwargs), create=False)
     try:
@@ -187,7 +194,7 @@ def skills(occupation, lang, fmt, output, **kwargs):
         store.close()
     if not result.rows:
         raise CommandError(f"no occupation labelled or named {occupation!r} with skills in {store.location}", EXIT_INPUT)
-    _emit(result, fmt, output)
+    _emit(result, fmt, output, quiet)
 
 
 @click.command()
@@ -196,7 +203,7 @@ def skills(occupation, lang, fmt, output, **kwargs):
 @_result_options
 @store_options
 @library_errors
-def occupations(skill, lang, fmt, output, **kwargs):
+def occupations(skill, lang, fmt, output, quiet, **kwargs):
     """The occupations that need a SKILL (its label, any case, or its IRI), essential or optional."""
     store = open_store_from_options(**pop_store_options(kwargs), create=False)
     try:
@@ -205,6 +212,89 @@ def occupations(skill, lang, fmt, output, **kwargs):
         store.close()
     if not result.rows:
         raise CommandError(f"no occupation needs a skill labelled or named {skill!r} in {store.location}", EXIT_INPUT)
-    _emit(result, fmt, output)
+    _emit(result, fmt, output, quiet)
 
 
+
+
+@click.command()
+@click.argument("sparql", metavar="UPDATE|@FILE.ru")
+@quiet_option
+@store_options
+@library_errors
+def update(sparql, quiet, **kwargs):
+    """Run a SPARQL 1.1 Update (INSERT DATA, DELETE WHERE, DROP GRAPH ...) on a triple store.
+
+    UPDATE is the update text, or @FILE to read it from a file (@- for stdin).
+
+    \b
+    esco-graph update 'DROP GRAPH <http://example.org/esco-graph/graph/old-page-0123456789ab>' --store ./kg
+    esco-graph update @fix-labels.ru --endpoint http://127.0.0.1:7878
+    """
+    text = _read_query(sparql)
+    store = open_store_from_options(**pop_store_options(kwargs), create=False)
+    try:
+        store.update(text)
+    finally:
+        store.close()
+    if not quiet:
+        click.echo(f"Updated {store.location}.", err=True)
+
+
+@click.group("store")
+def store_group():
+    """What a triple store holds: info, graphs, clear."""
+
+
+@store_group.command("info")
+@store_options
+@library_errors
+def store_info(**kwargs):
+    """Graphs, triples, pages, occupations and skills in the store, and when it last changed."""
+    from ..store.admin import info
+
+    store = open_store_from_options(**pop_store_options(kwargs), create=False)
+    try:
+        found = info(store)
+    finally:
+        store.close()
+    click.echo("\n".join(found.lines()))
+
+
+@store_group.command("graphs")
+@_result_options
+@store_options
+@library_errors
+def store_graphs(fmt, output, quiet, **kwargs):
+    """Every named graph in the store with its number of triples."""
+    from ..store.admin import graphs
+
+    store = open_store_from_options(**pop_store_options(kwargs), create=False)
+    try:
+        result = graphs(store)
+    finally:
+        store.close()
+    _emit(result, fmt, output, quiet)
+
+
+@store_group.command("clear")
+@click.option("--all", "everything", is_flag=True,
+              help="Remote stores: every graph and the default graph, not only the graphs esco-graph loaded.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@quiet_option
+@store_options
+@library_errors
+def store_clear(everything, yes, quiet, **kwargs):
+    """Remove what esco-graph loaded from the store (the embedded store: everything)."""
+    from ..store.admin import clear
+
+    store = open_store_from_options(**pop_store_options(kwargs), create=False)
+    try:
+        if not yes:
+            click.confirm(f"Remove {'everything' if everything else 'the loaded graphs'} from {store.location}?",
+                          abort=True, err=True)
+        n = clear(store, everything=everything)
+    finally:
+        store.close()
+    if not quiet:
+        click.echo(f"Cleared {store.location} ({n} graph{'s' if n != 1 else ''} removed).", err=True)

@@ -346,11 +346,12 @@ def write(graphs: Sequence[PageGraph], destination: str, format: Optional[str] =
 
 def write_all(
     graphs: "Sequence[PageGraph] | Rendered", destinations: Sequence[str], format: Optional[str] = None,
-    timings: Optional[dict[str, float]] = None,
+    timings: Optional[dict[str, float]] = None, on_written: Optional[Callable[[str], None]] = None,
 ) -> list[Writer]:
     """Write one build to several outputs, rendering the terms once; every output is checked before any is written.
 
-    With `timings`, the seconds each output took are added to it (the build report shows them)."""
+    With `timings`, the seconds each output took are added to it (the build report shows them);
+    `on_written` is called with each destination once it is written."""
     chosen = [writer_for_path(destination, format) for destination in destinations]
     for destination in destinations:
         check_output_path(destination)
@@ -361,6 +362,8 @@ def write_all(
             writer.write(rendered, stream)
         if timings is not None:
             timings[f"write {destination}"] = time.perf_counter() - started
+        if on_written is not None:
+            on_written(destination)
     return chosen
 
 
