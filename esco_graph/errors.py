@@ -42,10 +42,15 @@ class StoreError(EscoGraphError):
 
 class OptionError(EscoGraphError):
     """An argument that cannot work whatever the input: an unknown format, a malformed language
-    tag or base IRI, a query of the wrong kind for the call (the command line's usage error)."""
+    tag or base IRI, a query of the wrong kind for the call (the command line's usage error).
+    ``option`` names the command-line option it comes from, when one does."""
+
+    def __init__(self, message: str, option: str | None = None):
+        self.option = option
+        super().__init__(message)
 
 
-class QueryError(EscoGraphError):
+class QueryError(StoreError):
     """A SPARQL query or update that is not valid SPARQL, or that the store rejected as such."""
 
 

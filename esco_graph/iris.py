@@ -26,12 +26,13 @@ _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
 def check_base_iri(base_iri: str) -> str:
     """The base IRI, ending in '/' or '#'; an error if it is not an absolute IRI."""
     if not _ABSOLUTE.match(base_iri or "") or _IRI_FORBIDDEN.search(base_iri) or base_iri.count("#") > 1:
-        raise BaseIriError(f"the base IRI {base_iri!r} is not an absolute IRI (e.g. https://example.org/kg/)")
+        raise BaseIriError(f"the base IRI {base_iri!r} is not an absolute IRI (e.g. https://example.org/kg/)",
+                           "--base-iri")
     base_iri = base_iri if base_iri.endswith(("/", "#")) else base_iri + "/"
     try:  # the IRIs minted under it must be valid IRIs to every RDF writer
         pyoxigraph.NamedNode(base_iri + "skill/x-0")
     except ValueError as exc:
-        raise BaseIriError(f"the base IRI {base_iri!r} is not a valid IRI base ({exc})") from None
+        raise BaseIriError(f"the base IRI {base_iri!r} is not a valid IRI base ({exc})", "--base-iri") from None
     return base_iri
 
 

@@ -296,7 +296,8 @@ _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
 def check_language(language: str) -> str:
     """The language tag of labels and descriptions; an OptionError unless it is a BCP 47 tag."""
     if not isinstance(language, str) or not _LANGUAGE_TAG.match(language):
-        raise OptionError(f"the language {language!r} is not a BCP 47 language tag (e.g. en, de, pt-BR)")
+        raise OptionError(f"the language {language!r} is not a BCP 47 language tag (e.g. en, de, pt-BR)",
+                          "--language")
     return language
 
 

@@ -16,7 +16,9 @@ def run(*args, input=None):
     return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["parse"], ["validate"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["parse"], ["validate"], ["load"], ["query"], ["update"], ["skills"],
+                                     ["occupations"], ["store"], ["store", "info"], ["store", "graphs"],
+                                     ["store", "clear"]])
 def test_help(command):
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -154,8 +156,9 @@ def test_missing_output_folder_fails_before_work(tmp_path):
 
 
 def test_unknown_extension(tmp_path):
+    """An output format that cannot be told is a usage error (exit 2), before any work (issue 12)."""
     result = run("build", ESCO_PAGE, "-o", tmp_path / "out.xyz")
-    assert result.exit_code == 4
+    assert result.exit_code == 2
     assert "--format" in result.output
 
 

@@ -185,3 +185,16 @@ def test_a_label_matching_only_an_esco_alt_label_is_reconciled_and_reported(tmp_
     matches = json.loads(report.read_text())["alt_label_matches"]
     assert matches == [{"kind": "skill", "label": "computer assisted design", "esco_label": "CAD software",
                         "iri": "http://data.europa.eu/esco/skill/a2b5dcf3-5b6a-453d-876c-cff540c0faf1"}]
+
+
+def test_two_records_of_one_page_are_refused_not_merged_into_contradicting_counts():
+    """Regression (property test): two records claiming one page made its graph say two different
+    eg:skillsListed; a page is one record."""
+    from esco_graph.errors import InputError
+    from esco_graph.graph.mapping import page_graphs
+    from esco_graph.reconcile import reconcile
+
+    record = parse_page(FIXTURE)
+    other = replace(record, skills=record.skills[:2])
+    with pytest.raises(InputError, match="two records come from this one page"):
+        page_graphs(reconcile([record, other]), base_iri="http://example.org/kg/")

@@ -259,7 +259,7 @@ def test_result_writers(kg, tmp_path):
     assert json.loads(r.to_json()) == {"head": {"vars": ["l", "n"]},
                                        "results": {"bindings": [{"l": {"type": "literal", "value": "R", "xml:lang": "en"}}]}}
     table = r.to_table().splitlines()
-    assert table[0].split() == ["?l", "?n"] and table[2].strip() == "R" and table[-1] == "(1 row)"
+    assert table[0].split() == ["l", "n"] and table[2].strip() == "R" and table[-1] == "(1 row)"  # no "?" (issue 12)
     ask = kg.query("ASK { ?o a esco:Occupation }")
     assert ask.to_table() == "true\n" and json.loads(ask.to_json()) == {"head": {}, "boolean": True}
     out = tmp_path / "rows.tsv"
@@ -315,8 +315,9 @@ def test_cli_query_from_file_construct_to_file_and_default_store(tmp_path):
 
 def test_cli_errors_are_one_line(tmp_path):
     kg = tmp_path / "kg"
+    run("load", FIXTURE, "--store", kg)
     r = run("query", "SELECT ?s WHERE { ?s ?p }", "--store", kg)
-    assert r.exit_code == 4
+    assert r.exit_code == 1  # a query that is not SPARQL is a bad input (issue 12)
     assert r.stderr.startswith("Error: the query is not valid SPARQL: ") and r.stderr.count("\n") == 1
     assert "Traceback" not in r.output
     r = run("query", "ASK {}", "--store", kg, "--endpoint", "http://127.0.0.1:1")

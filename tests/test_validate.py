@@ -378,7 +378,7 @@ def test_broken_graph_is_reported(name, engine):
         assert (focus, path, component, shape) in found, f"{name}: {focus} {path} {component} not in\n{text}"
         # the readable text names the focus node, the path and the constraint
         comp = "sh:" + str(component).rsplit("#", 1)[1]
-        head = f"<{focus}>" if isinstance(focus, URIRef) else f"_:{focus}"
+        head = f"<{focus}>" if isinstance(focus, URIRef) else "[]"  # blank nodes: no run-dependent id (issue 12)
         assert any(line.startswith(head) and line.endswith(f"[{comp}]") and (path is None or f" {path}:" in line)
                    for line in lines), text
     assert all(r["severity"] == SH.Violation for r in results)

@@ -22,6 +22,7 @@ from ..errors import (
     EscoGraphError,
     OptionError,
     OutputError,
+    QueryError,
     StoreError,
     ValidationError,
 )
@@ -41,6 +42,8 @@ def exit_code_of(exc: EscoGraphError) -> int:
     """The documented exit code of a library error."""
     if isinstance(exc, ValidationError):
         return EXIT_VALIDATION
+    if isinstance(exc, QueryError):
+        return EXIT_INPUT
     if isinstance(exc, (OutputError, StoreError)):
         return EXIT_OUTPUT
     if isinstance(exc, OptionError):
@@ -58,6 +61,9 @@ def library_errors(func):
         except ValidationError as exc:
             raise CommandError("the graph does not conform to the SHACL shapes:\n" + exc.report_text,
                                EXIT_VALIDATION) from None
+        except OptionError as exc:
+            message = f"{exc.option}: {exc}" if exc.option else str(exc)
+            raise CommandError(message, EXIT_USAGE) from None
         except EscoGraphError as exc:
             raise CommandError(str(exc), exit_code_of(exc)) from None
         except BrokenPipeError:

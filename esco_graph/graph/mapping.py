@@ -18,6 +18,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
 
 from .. import __version__
+from ..errors import InputError
 from ..iris import check_base_iri
 from ..model import (
     ESSENTIAL,
@@ -269,8 +270,12 @@ def page_graphs(
     """
     mapper = Mapper(base_iri, language, reconciled.isco_labels)
     graphs = []
+    seen: set = set()
     for record in reconciled.occupations:
         g = graph_iri(record.source, mapper.base_iri)
+        if g in seen:  # a page's graph says what that page declares and lists: one record a page
+            raise InputError(record.source.location, "two records come from this one page")
+        seen.add(g)
         triples = mapper.occupation(record, reconciled.ancestors.get(record.iri, ()))
         if provenance:
             triples.extend(provenance_triples(g, record))
