@@ -20,3 +20,13 @@ def test_readme_opens_with_the_two_commands():
     blocks = head.split("```")[1::2]
     assert len(blocks) == 2
     assert "esco-graph build data/samples" in blocks[0] and "pytest" in blocks[1]
+
+
+def test_exit_code_table_is_the_one_the_code_uses():
+    import re
+
+    import esco_graph.cli.errors as errors
+
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", errors.__doc__, re.M)}
+    used = {value for name, value in vars(errors).items() if name.startswith("EXIT_")} | {0}
+    assert documented == used

@@ -337,3 +337,31 @@ def test_build_loads_every_page_graph_and_reloads_idempotently(where, tmp_path):
             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT DISTINCT ?l WHERE { GRAPH ?g { ?s skos:prefLabel ?l } }").rows}
         assert "meet deadlinez" in labels and "meet deadlines" not in labels
         assert int(store.query(count).rows[0][0].value) == before
+
+
+def test_store_subcommands_and_update_everywhere(where, tmp_path):
+    """`store info`, `store graphs`, `update` and `store clear` on every store (issue 12); on a
+    remote store `clear` removes what esco-graph loaded (the page graphs) and nothing else."""
+    from conftest import SAMPLES
+
+    kind, args, opener = where
+    assert run("build", SAMPLES, *args, "-q").exit_code == 0
+    info = run("store", "info", *args)
+    assert info.exit_code == 0, info.output
+    assert "pages        2" in info.stdout and "occupations  2" in info.stdout and "skills       95" in info.stdout
+    graphs = run("store", "graphs", *args, "--format", "csv").stdout.splitlines()
+    assert graphs[0] == "g,triples" and sum("esco-graph/graph/" in line for line in graphs) == 2
+    mine = "http://example.org/user-graph"
+    r = run("update", f"INSERT DATA {{ GRAPH <{mine}> {{ <http://example.org/a> <http://example.org/b> 1 }} }}", *args)
+    assert r.exit_code == 0, r.output
+    r = run("store", "clear", *args, "--yes")
+    assert r.exit_code == 0, r.output
+    with opener() as store:
+        left = {row[0].value for row in store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows}
+    assert not any("esco-graph/graph/" in g for g in left)
+    if kind == "embedded":
+        assert left == set()
+    else:  # the user's own graph stays
+        assert mine in left
+        with opener() as store:
+            store.update(f"DROP SILENT GRAPH <{mine}>")
