@@ -74,10 +74,13 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
             base_iri=base_iri, language=language, keep_going=keep_going, validate=validate, progress=progress,
             shapes=load_shapes_option(shapes_paths), jobs=jobs, source_root=source_root,
         )
+    except BaseException:
+        progress.abandon()
+        raise
     finally:
-        progress.done()
         if store is not None:
             store.close()
+    progress.done()
     if result.load_report is not None and not quiet:
         click.echo(result.load_report.summary(), err=True)
     destinations = [("stdout" if o == "-" else o) for o in outputs] + ([f"store {store.location}"] if store else [])

@@ -38,6 +38,13 @@ class StderrProgress(Progress):
         if self._bar is not None:
             self._bar.update(1)
 
+    def abandon(self) -> None:
+        """The work stopped on an error: take the bar away and say nothing of the stage."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        self._name = None
+
     def done(self) -> None:
         if self._name is None:
             return

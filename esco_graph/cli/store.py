@@ -129,9 +129,12 @@ def load(graphs, graph_iri, rdf_format, bulk, verbose, quiet, **kwargs):
             raise click.UsageError("--bulk is for the embedded store (--store)")
         progress.stage("load", None, "graph")
         report = store.load_files(graphs, rdf_format, graph=graph_iri, on_graph=loaded, bulk=bulk)
+    except BaseException:
+        progress.abandon()
+        raise
     finally:
-        progress.done()
         store.close()
+    progress.done()
     _report(report, store, verbose, quiet)
 
 
