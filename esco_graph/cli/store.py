@@ -134,7 +134,10 @@ def load(graphs, graph_iri, rdf_format, bulk, verbose, quiet, **kwargs):
         raise
     finally:
         store.close()
-    progress.done()
+    if report.graphs_failed or report.inputs_failed:
+        progress.abandon()  # the report below says what landed and what did not
+    else:
+        progress.done()
     _report(report, store, verbose, quiet)
 
 
