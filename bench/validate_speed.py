@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rdflib import Graph, Literal, URIRef  # noqa: E402
 from rdflib.namespace import XSD  # noqa: E402
 
-from esco_graph import fastshacl  # noqa: E402
+from esco_graph.shacl import fast as fastshacl  # noqa: E402
 from esco_graph.namespaces import (  # noqa: E402
     DCT, DIGITAL_SCHEME, ESCO, ISCO_GROUP, ISCO_NOTATION_TYPE, ISCO_SCHEME, OCCUPATION_SCHEME,
     RDF, REUSE_LEVEL, SKILL_SCHEME, SKILL_TYPE, SKOS,
