@@ -250,11 +250,15 @@ def cut_feats(c: str, x: int) -> list:
         t = "ll"
     else:
         t = "other"
-    feats = [("cut", 1.0), ("cut_" + t, 1.0)]
+    return [("cut", 1.0), ("cut_" + t, 1.0)] + _tile_feats(c, x)
+
+
+def _tile_feats(c: str, x: int) -> list:
+    """Where a cut falls in a chunk that is a sequence of ESCO words: labels meet where words meet."""
     tiling = esco_tiling(c)
-    if tiling is not None:  # the chunk is a sequence of ESCO words: labels meet where words meet
-        feats.append(("cut_esco_tile" if x in tiling else "cut_esco_inside", 1.0))
-    return feats
+    if tiling is None:
+        return []
+    return [("cut_esco_tile" if x in tiling else "cut_esco_inside", 1.0)]
 
 
 def _spans_known(c: str, j: int, x: int) -> bool:
@@ -345,14 +349,17 @@ def piece_score(w: str, starts: bool, ends: bool, kind: Optional[str]) -> float:
 
 
 def cut_score(c: str, x: int) -> float:
-    key = (c, x)
+    # the case/digit features depend on a window around the cut (cached and shared across chunks);
+    # the ESCO-word feature on the whole chunk (its tiling is cached per chunk)
+    key = (c[max(0, x - 24) : x], c[x : x + 16])
     s = _CUT_CACHE.get(key)
     if s is None:
-        s = _dot(cut_feats(c, x))
+        feats = cut_feats(c, x)
+        s = _dot(feats[:2])
         if len(_CUT_CACHE) > 1_000_000:
             _CUT_CACHE.clear()
         _CUT_CACHE[key] = s
-    return s
+    return s + _dot(_tile_feats(c, x))
 
 
 def set_weights(weights: dict[str, float]) -> None:
