@@ -285,7 +285,8 @@ def store_graphs(fmt, output, quiet, **kwargs):
 
 @store_group.command("clear")
 @click.option("--all", "everything", is_flag=True,
-              help="Remote stores: every graph and the default graph, not only the graphs esco-graph loaded.")
+              help="Remote stores: every graph and the default graph (SPARQL CLEAR ALL), not only the graphs "
+                   "esco-graph loaded. On Virtuoso that includes its own system graphs: do not.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @quiet_option
 @store_options
