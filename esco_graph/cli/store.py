@@ -193,14 +193,8 @@ def query(sparql, fmt, output, quiet, **kwargs):
 @library_errors
 def skills(occupation, lang, fmt, output, quiet, **kwargs):
     """The essential and optional skills of an OCCUPATION (its label, any case, or its IRI)."""
-    store = open_store_from_options(**pop_store_options(kwargs), create=False)
-    try:
-        result = skills_of_occupation(store, occupation, lang=lang)
-    finally:
-        store.close()
-    if not result.rows:
-        raise CommandError(f"no occupation labelled or named {occupation!r} with skills in {store.location}", EXIT_INPUT)
-    _emit(result, fmt, output, quiet)
+    _ask(skills_of_occupation, occupation, lang, fmt, output, quiet, kwargs,
+         "no occupation labelled or named {value!r} with skills in {location}")
 
 
 @click.command()
@@ -211,15 +205,20 @@ def skills(occupation, lang, fmt, output, quiet, **kwargs):
 @library_errors
 def occupations(skill, lang, fmt, output, quiet, **kwargs):
     """The occupations that need a SKILL (its label, any case, or its IRI), essential or optional."""
+    _ask(occupations_for_skill, skill, lang, fmt, output, quiet, kwargs,
+         "no occupation needs a skill labelled or named {value!r} in {location}")
+
+
+def _ask(question, value: str, lang: str, fmt, output, quiet: bool, kwargs: dict, nothing: str) -> None:
+    """One of the store.queries questions about a concept, answered on the chosen store."""
     store = open_store_from_options(**pop_store_options(kwargs), create=False)
     try:
-        result = occupations_for_skill(store, skill, lang=lang)
+        result = question(store, value, lang=lang)
     finally:
         store.close()
     if not result.rows:
-        raise CommandError(f"no occupation needs a skill labelled or named {skill!r} in {store.location}", EXIT_INPUT)
+        raise CommandError(nothing.format(value=value, location=store.location), EXIT_INPUT)
     _emit(result, fmt, output, quiet)
-
 
 
 
