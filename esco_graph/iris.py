@@ -36,6 +36,14 @@ def check_base_iri(base_iri: str) -> str:
     return base_iri
 
 
+ESCO_IRI_BASE = "http://data.europa.eu/esco/"
+
+
+def is_esco_iri(iri: str) -> bool:
+    """Whether an IRI is one of ESCO's own (``http://data.europa.eu/esco/...``)."""
+    return iri.startswith(ESCO_IRI_BASE)
+
+
 @lru_cache(maxsize=65536)
 def mint_iri(base_iri: str, kind: str, label: str) -> str:
     """A stable IRI for a concept with no official one: readable slug plus a hash of the label's identity."""
@@ -45,4 +53,4 @@ def mint_iri(base_iri: str, kind: str, label: str) -> str:
     return f"{base_iri}{kind}/{readable + '-' if readable else ''}{digest}"
 
 
-__all__ = ["BaseIriError", "check_base_iri", "mint_iri"]
+__all__ = ["BaseIriError", "check_base_iri", "is_esco_iri", "mint_iri"]

@@ -271,6 +271,8 @@ class BuildResult:
             "unmatched": [{"kind": k, "label": l} for k, l in self.reconciliation.unmatched],
             "alt_label_matches": [{"kind": k, "label": l, "esco_label": e, "iri": i}
                                   for k, l, e, i in self.reconciliation.alt_label_matches],
+            "non_esco_iris": [{"kind": k, "label": l, "vocabulary_iri": i}
+                              for k, l, i in self.reconciliation.non_esco_iris],
             "notes": [{"page": p, "note": n} for p, n in self.reconciliation.notes],
             "conforms": self.conforms,
             "seconds": {k: round(v, 3) for k, v in self.timings.items()},

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
-from .iris import check_base_iri, mint_iri
+from .iris import check_base_iri, is_esco_iri, mint_iri
 from .model import Occupation, Skill, SkillLink
 from .namespaces import DEFAULT_BASE_IRI
 from .text import label_key
@@ -29,6 +29,8 @@ class Reconciliation:
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (kind, label) with no vocabulary match
     #: (kind, the page's label, ESCO's preferred label, IRI) for labels that matched only an ESCO alternative label
     alt_label_matches: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: (kind, label, IRI) of vocabulary concepts whose IRI is not ESCO's: their facts are used, the IRI is minted
+    non_esco_iris: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (page location, note)
 
 
@@ -48,6 +50,7 @@ def reconcile(
     canonical: dict[str, Skill] = {}
     unmatched: dict[tuple[str, str], None] = {}
     alt_matches: dict[tuple[str, str, str, str], None] = {}
+    non_esco: dict[tuple[str, str, str], None] = {}
     code_to_iri: dict[str, str] = {}
     resolved: dict[Skill, tuple[Skill, tuple[str, ...]]] = {}  # a page's skill -> (with IRI, notes); skills recur across pages
     known_iris = _known_iris(records)  # official IRIs some page gives (an ESCO link in HTML) hold for every page
@@ -55,7 +58,8 @@ def reconcile(
     occupations: dict[str, Occupation] = {}  # IRI -> the first page's facts
 
     for record in records:
-        record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris, alt_matches, page_labels)
+        record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris, alt_matches, page_labels,
+                                       non_esco)
         notes = list(record.notes)
         record = _merge_occupation(record, occupations, notes)
         if record.esco_code and record.esco_code not in code_to_iri:
@@ -67,7 +71,7 @@ def reconcile(
                 skill_notes: list[str] = []
                 done = resolved[link.skill] = (
                     _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, known_iris, skill_notes, alt_matches,
-                                     page_labels),
+                                     page_labels, non_esco),
                     tuple(skill_notes),
                 )
             skill, skill_notes = done
@@ -88,6 +92,7 @@ def reconcile(
                     result.isco_labels[code] = group.label
     result.unmatched = list(unmatched)
     result.alt_label_matches = list(alt_matches)
+    result.non_esco_iris = list(non_esco)
     return result
 
 
@@ -109,7 +114,7 @@ def _known_iris(records: Sequence[Occupation]) -> dict[tuple[str, str], str]:
 
 
 def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, known, alt_matches,
-                          page_labels=False) -> Occupation:
+                          page_labels=False, non_esco=None) -> Occupation:
     if record.iri is None and ("occupation", label_key(record.label)) in known:
         record = replace(record, iri=known[("occupation", label_key(record.label))])
     concept = None
@@ -122,6 +127,7 @@ def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, k
                 alt_matches[("occupation", record.label, concept.label, concept.iri)] = None
         if concept is None and record.iri is None:
             unmatched[("occupation", record.label)] = None
+        concept = _unofficial_minted(concept, "occupation", base_iri, non_esco)
     iri = record.iri or (concept.iri if concept is not None else None) or mint_iri(base_iri, "occupation", record.label)
     changes = {"iri": iri}
     if concept is not None and record.iri in (None, concept.iri):
@@ -139,12 +145,13 @@ def _reconcile_occupation(record: Occupation, vocabulary, base_iri, unmatched, k
 
 
 def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes: list[str], alt_matches,
-                     page_labels=False) -> Skill:
+                     page_labels=False, non_esco=None) -> Skill:
     if skill.iri is None and ("skill", label_key(skill.label)) in known:
         skill = replace(skill, iri=known[("skill", label_key(skill.label))])
     concept = vocabulary.skill(skill.label) if vocabulary is not None else None
     if vocabulary is not None and concept is None and skill.iri is None:
         unmatched[("skill", skill.label)] = None
+    concept = _unofficial_minted(concept, "skill", base_iri, non_esco)
     changes = {}
     if concept is not None:
         changes["iri"] = skill.iri or concept.iri
@@ -164,6 +171,16 @@ def _reconcile_skill(skill: Skill, vocabulary, base_iri, unmatched, known, notes
     else:
         changes["iri"] = skill.iri or mint_iri(base_iri, "skill", skill.label)
     return replace(skill, **changes)
+
+
+def _unofficial_minted(concept, kind: str, base_iri: str, non_esco: Optional[dict]):
+    """A vocabulary concept whose IRI is not ESCO's keeps its facts but gets a minted IRI (it is
+    reported, never passed off as official)."""
+    if concept is None or is_esco_iri(concept.iri):
+        return concept
+    if non_esco is not None:
+        non_esco[(kind, concept.label, concept.iri)] = None
+    return replace(concept, iri=mint_iri(base_iri, kind, concept.label))
 
 
 def _official_label(label: str, official: str, alt_labels: tuple[str, ...]) -> dict:
@@ -251,7 +268,7 @@ def _ancestors(code: Optional[str], code_to_iri: dict[str, str], vocabulary) -> 
         iri = code_to_iri.get(parent_code)
         if iri is None and vocabulary is not None:
             concept = vocabulary.occupation_by_code(parent_code)
-            iri = concept.iri if concept is not None else None
+            iri = concept.iri if concept is not None and is_esco_iri(concept.iri) else None
         if iri is not None:
             out.append(iri)
     return out

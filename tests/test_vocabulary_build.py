@@ -83,3 +83,29 @@ def test_cli_vocabulary_and_report(shared, tmp_path):
     graph = Graph().parse(out)
     assert (URIRef(MEDICAL), SKOS.prefLabel, Literal("medical device engineering technician", lang="en")) in graph
     assert len(set(graph.subjects(ESCO.isEssentialSkillFor, URIRef(MICROSYSTEM)))) == 21
+
+
+def test_a_vocabulary_iri_that_is_not_escos_is_reported_and_minted(tmp_path):
+    """Regression (issue 11, item 3): ../shared's skills CSV holds MongoDB as
+    http://par-tec.it/esco/skill/...; it was emitted as if it were official."""
+    import json
+
+    from click.testing import CliRunner
+
+    from esco_graph.cli import cli
+
+    vocab = tmp_path / "vocab"
+    vocab.mkdir()
+    (vocab / "skills.csv").write_text(
+        "conceptType,conceptUri,skillType,reuseLevel,preferredLabel,description\n"
+        "KnowledgeSkillCompetence,http://par-tec.it/esco/skill/8534efcf-7e31-4e56-bcfc-4f380cec7ab0,knowledge,,"
+        "biomedical engineering,made up\n", encoding="utf-8")
+    out, report = tmp_path / "g.nt", tmp_path / "report.json"
+    result = CliRunner().invoke(cli, ["build", str(ESCO_PAGE), "--vocabulary", str(vocab), "-o", str(out),
+                                      "--report", str(report)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "par-tec.it" not in out.read_text()
+    assert "which is not ESCO's" in result.stderr
+    assert json.loads(report.read_text())["non_esco_iris"] == [
+        {"kind": "skill", "label": "biomedical engineering",
+         "vocabulary_iri": "http://par-tec.it/esco/skill/8534efcf-7e31-4e56-bcfc-4f380cec7ab0"}]

@@ -120,6 +120,9 @@ def _print_summary(summary: dict, destinations: list[str], quiet: bool) -> None:
         click.echo(f"Note: {item['page']}: {item['note']}", err=True)
     if len(notes) > 20:
         click.echo(f"... and {plural(len(notes) - 20, 'more note')} (see --report)", err=True)
+    for item in summary["non_esco_iris"][:20]:
+        click.echo(f"Note: the vocabulary gives {item['label']!r} the IRI <{item['vocabulary_iri']}>, which is not "
+                   "ESCO's: minted one under --base-iri instead", err=True)
     if summary["alt_label_matches"]:
         click.echo(f"{len(summary['alt_label_matches'])} labels matched only an ESCO alternative label and took "
                    "its concept (see --report)", err=True)
