@@ -120,6 +120,8 @@ def parse_pages(
     ``source_root``: name the files below it relative to it (see :func:`sources.pages.rooted`).
     ``progress``: a :class:`Progress` (or a function called with each page's location)."""
     progress = as_progress(progress)
+    if source_root is not None:
+        base_iri = check_base_iri(base_iri)  # once: every page below the root is named under it
     failures: list[InputError] = []
     lexicon = lexicon_from(vocabulary)
     lexicon_layouts = {name for name, module in parsers().items() if getattr(module, "USES_LEXICON", False)}
@@ -142,7 +144,7 @@ def parse_pages(
             fail(item)
             continue
         index += 1
-        page = item if source_root is None else rooted(item, source_root, check_base_iri(base_iri))
+        page = item if source_root is None else rooted(item, source_root, base_iri)
         try:
             laid = lay_out(page)
             lines = page_lines(laid.text)

@@ -53,11 +53,7 @@ def _emit(result: QueryResult, fmt: str | None, output: Path | None, quiet: bool
             click.echo(f"Wrote {len(result.rows)} rows to {output}.", err=True)
         return
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    text = result.serialize(fmt, width=width)
-    if isinstance(text, bytes):
-        click.echo(text, nl=False)
-    else:
-        click.echo(text, nl=False)
+    click.echo(result.serialize(fmt, width=width), nl=False)
 
 
 def _report(report: LoadReport, store: Store, verbose: bool, quiet: bool = False) -> None:

@@ -147,12 +147,14 @@ def _read_sections(lines: list[str], where: str):
     current = None  # [relation, kind, declared, items]
     bucket: Optional[list] = None  # [reuse level, declared, items]
     item: Optional[list[str]] = None
-    trailing_scope: Optional[list[str]] = None  # a scope note that follows its item's ESCO source link
+    # a scope note that follows its item's ESCO source link: the text on its `Scope note` line ("" when
+    # the text is the next line), until the note is given to the item
+    trailing_scope: Optional[str] = None
 
     def close_bucket():
         nonlocal bucket, trailing_scope
-        if trailing_scope is not None and bucket is not None and bucket[2] and trailing_scope[0]:
-            bucket[2][-1] = replace(bucket[2][-1], scope_note=_join(trailing_scope))
+        if trailing_scope and bucket is not None and bucket[2]:
+            bucket[2][-1] = replace(bucket[2][-1], scope_note=_join([trailing_scope]))
         trailing_scope = None
         if bucket is not None:
             level, declared, items = bucket
@@ -203,16 +205,13 @@ def _read_sections(lines: list[str], where: str):
                 bucket[2][-1] = replace(bucket[2][-1], digital=True)
                 continue
             if bucket[2] and _SCOPE_NOTE.match(line) and trailing_scope is None:
-                trailing_scope = [_SCOPE_NOTE.match(line).group("text") or ""]
+                trailing_scope = _SCOPE_NOTE.match(line).group("text") or ""
                 continue
             if trailing_scope is not None:  # a scope note after the item's ESCO source link: its one paragraph
-                if not trailing_scope[0]:
-                    trailing_scope[0] = line
-                    bucket[2][-1] = replace(bucket[2][-1], scope_note=_join([line]))
-                    trailing_scope = None
-                    continue
-                bucket[2][-1] = replace(bucket[2][-1], scope_note=_join(trailing_scope))
-                trailing_scope = None
+                inline, trailing_scope = trailing_scope, None
+                bucket[2][-1] = replace(bucket[2][-1], scope_note=_join([inline or line]))
+                if not inline:
+                    continue  # this line was the note's text; else it is the next item's label
             item = [line]
         else:
             end = _ITEM_END.match(line)

@@ -75,15 +75,6 @@ class Fetched:
     from_cache: bool = False
 
 
-@dataclass
-class _Answer:
-    status: int
-    reason: str
-    headers: dict  # lower-case names
-    body: bytes
-    url: str
-
-
 class _PageClient(HttpClient):
     """The HTTP client with a fetcher's politeness: its turn per host, Retry-After, its messages."""
 
@@ -101,7 +92,7 @@ class _PageClient(HttpClient):
         return resp.status in _RETRY_STATUS
 
     def retry_delay(self, attempt: int, resp: Optional[Response]) -> float:
-        wait = self.fetcher._retry_after(_Answer(resp.status, resp.reason, _lower(resp.headers), b"", "")) if resp else None
+        wait = self.fetcher._retry_after(resp.headers) if resp else None
         return self.backoff * 2**attempt if wait is None else wait
 
     def give_up(self, url, what, attempts, failure) -> Exception:
@@ -211,7 +202,7 @@ class Fetcher:
             return None  # a damaged or foreign entry is as good as none
         return meta, body
 
-    def _store(self, url: str, final_url: str, answer: _Answer, retrieved: str) -> None:
+    def _store(self, url: str, final_url: str, answer: Response, retrieved: str) -> None:
         if not self.use_cache:
             return
         meta = {
@@ -281,10 +272,10 @@ class Fetcher:
                     content_type=answer.headers.get("content-type"),
                     retrieved=retrieved,
                 )
-            raise InputError(named, f"HTTP {answer.status} {answer.reason}".rstrip())
+            raise InputError(named, f"HTTP {answer.status} {answer.reason or ''}".rstrip())
         raise InputError(named, f"more than {self.max_redirects} redirects")  # pragma: no cover
 
-    def _exchange(self, url: str, headers: dict, named: str) -> _Answer:
+    def _exchange(self, url: str, headers: dict, named: str) -> Response:
         """One request, retried (bounded, with backoff) on 5xx, 429, time-outs and connection errors."""
         parts = urlsplit(url)
         origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
@@ -299,10 +290,11 @@ class Fetcher:
             raise InputError(named, f"the answer is larger than any occupation page ({error.limit} bytes at most)") from None
         finally:
             client.close()  # one connection a request, as a browser fetching one page would
-        return _Answer(resp.status, resp.reason or "", _lower(resp.headers), resp.body, url)
+        return resp
 
-    def _retry_after(self, answer) -> Optional[float]:
-        value = (answer.headers.get("retry-after") or "").strip()
+    def _retry_after(self, headers) -> Optional[float]:
+        """The wait a 429/503 answer asks for (its Retry-After header), capped."""
+        value = (headers.get("retry-after") or "").strip()
         if not value:
             return None
         try:
@@ -375,10 +367,6 @@ class Fetcher:
 
 
 _ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,application/zip;q=0.5,application/x-tar;q=0.5,*/*;q=0.1"
-
-
-def _lower(headers) -> dict:
-    return {k.lower(): v for k, v in (headers.items() if headers is not None else [])}
 
 
 def _reason(exc: OSError) -> str:

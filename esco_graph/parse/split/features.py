@@ -207,6 +207,11 @@ def cut_allowed(c: str, x: int) -> bool:
 
 def cut_feats(c: str, x: int) -> list:
     """Features of a label boundary between ``c[:x]`` and ``c[x:]``."""
+    return _window_cut_feats(c, x) + _tile_feats(c, x)
+
+
+def _window_cut_feats(c: str, x: int) -> list:
+    """The cut's features that depend only on the characters around it (case, digits, parenthesis)."""
     p, n = c[x - 1], c[x]
     n2 = c[x + 1] if x + 1 < len(c) else ""
     if p == ")":
@@ -250,7 +255,7 @@ def cut_feats(c: str, x: int) -> list:
         t = "ll"
     else:
         t = "other"
-    return [("cut", 1.0), ("cut_" + t, 1.0)] + _tile_feats(c, x)
+    return [("cut", 1.0), ("cut_" + t, 1.0)]
 
 
 def _tile_feats(c: str, x: int) -> list:
@@ -354,8 +359,7 @@ def cut_score(c: str, x: int) -> float:
     key = (c[max(0, x - 24) : x], c[x : x + 16])
     s = _CUT_CACHE.get(key)
     if s is None:
-        feats = cut_feats(c, x)
-        s = _dot(feats[:2])
+        s = _dot(_window_cut_feats(c, x))
         if len(_CUT_CACHE) > 1_000_000:
             _CUT_CACHE.clear()
         _CUT_CACHE[key] = s
