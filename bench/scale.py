@@ -82,11 +82,11 @@ def ensure_corpus(path: Path, copies: int) -> None:
                     "--copies", str(copies)], check=True)
 
 
-def run_build(corpus: Path, folder: Path, jobs: int) -> dict:
+def run_build(corpus: Path, folder: Path, jobs: int, extra: tuple[str, ...] = ()) -> dict:
     report = folder / "report.json"
     args = ["build", str(corpus / "esco"), str(corpus / "destinai"), "-q", "--jobs", str(jobs),
             "-o", str(folder / "graph.ttl"), "-o", str(folder / "graph.jsonld"), "-o", str(folder / "graph.nq"),
-            "--report", str(report)]
+            "--report", str(report), *extra]
     done = subprocess.run([python(), "-c", _BUILD, json.dumps(args)], capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"build failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -139,7 +139,14 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-2x", action="store_true")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
+    parser.add_argument("--vocabulary-facts", metavar="MODES",
+                        help="instead of the runs above: build the 1x corpus with --vocabulary ../shared/esco-v1.2.0 "
+                             "and each --vocabulary-facts mode of MODES (comma-separated, e.g. none,linked), "
+                             "interleaved, and print the medians and their ratios to the first mode")
     args = parser.parse_args()
+    if args.vocabulary_facts:
+        compare_vocabulary_facts(args)
+        return
 
     ensure_corpus(args.corpus, 1)
     if not args.skip_2x:
@@ -184,6 +191,34 @@ def main() -> None:
         print(f"\nratio straightforward / ours: {base / wall:.2f}x   same graph: {same}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+
+
+def compare_vocabulary_facts(args) -> None:
+    """What --vocabulary-facts costs: the same corpus, the same vocabulary, one mode after the other in each run."""
+    ensure_corpus(args.corpus, 1)
+    modes = [m.strip() for m in args.vocabulary_facts.split(",") if m.strip()]
+    runs: dict[str, list[dict]] = {mode: [] for mode in modes}
+    with tempfile.TemporaryDirectory(prefix="esco-graph-bench-") as tmp:
+        for i in range(args.runs):
+            for mode in modes:
+                folder = Path(tmp) / mode
+                folder.mkdir(exist_ok=True)
+                runs[mode].append(run_build(args.corpus, folder, args.jobs,
+                                            ("--vocabulary", str(SHARED), "--vocabulary-facts", mode)))
+                print(f"run {i + 1}: {mode} {runs[mode][-1]['wall']:.2f} s", file=sys.stderr)
+    first = median([r["wall"] for r in runs[modes[0]]])
+    print(f"\nESCO-scale build with the ESCO v1.2.0 vocabulary, {args.runs} runs, jobs={args.jobs or os.cpu_count()}")
+    print(f"{'mode':10} {'triples':>9} {'median s':>9} {'ratio':>6} {'peak RSS MiB':>13}")
+    for mode in modes:
+        wall = median([r["wall"] for r in runs[mode]])
+        print(f"{mode:10} {runs[mode][0]['triples']:9d} {wall:9.2f} {wall / first:6.2f} "
+              f"{median([r['rss_mib'] for r in runs[mode]]):13.0f}")
+    for mode in modes:
+        stages = stage_medians(runs[mode])
+        print(f"{mode} stages: " + ", ".join(f"{k if not k.startswith('write ') else 'write ' + Path(k[6:]).suffix} "
+                                             f"{v:.2f}" for k, v in stages.items()))
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=1))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ ESCO = Namespace("http://data.europa.eu/esco/model#")
 ISO_THES = Namespace("http://purl.org/iso25964/skos-thes#")
 DCT = DCTERMS
 EG = Namespace("urn:esco-graph:vocab:")  # our own few terms (page layout, sha256)
+SKOSXL = Namespace("http://www.w3.org/2008/05/skos-xl#")
 
 ESCO_DATA = "http://data.europa.eu/esco/"
 OCCUPATION_SCHEME = "http://data.europa.eu/esco/concept-scheme/occupations"
@@ -18,6 +19,10 @@ ISCO_GROUP = "http://data.europa.eu/esco/isco/C"  # + code, e.g. C3114
 ISCO_NOTATION_TYPE = "http://data.europa.eu/esco/Notation/ISCO08"
 SKILL_TYPE = "http://data.europa.eu/esco/skill-type/"  # + knowledge | skill
 REUSE_LEVEL = "http://data.europa.eu/esco/skill-reuse-level/"  # + transversal | cross-sector | ...
+MEMBER_OCCUPATION_SCHEME = "http://data.europa.eu/esco/concept-scheme/member-occupations"
+MEMBER_SKILL_SCHEME = "http://data.europa.eu/esco/concept-scheme/member-skills"
+#: the preferred labels of ESCO's skill types and reuse levels, as ESCO's CSV files name them
+SKILL_TYPE_LABELS = {"knowledge": "knowledge", "skill": "skill/competence"}
 
 DEFAULT_BASE_IRI = "http://example.org/esco-graph/"
 
@@ -26,6 +31,7 @@ PREFIXES = {
     "skos": str(SKOS),
     "dct": str(DCT),
     "iso-thes": str(ISO_THES),
+    "skosxl": str(SKOSXL),
     "xsd": str(XSD),
     "prov": str(PROV),
     "rdf": str(RDF),
@@ -35,5 +41,6 @@ PREFIXES = {
 __all__ = [
     "DCT", "DEFAULT_BASE_IRI", "DIGITAL_SCHEME", "EG", "ESCO", "ESCO_DATA", "ISCO_GROUP",
     "ISCO_NOTATION_TYPE", "ISCO_SCHEME", "ISO_THES", "OCCUPATION_SCHEME", "PREFIXES", "PROV",
-    "RDF", "REUSE_LEVEL", "SKILL_SCHEME", "SKILL_TYPE", "SKOS", "XSD",
+    "MEMBER_OCCUPATION_SCHEME", "MEMBER_SKILL_SCHEME", "RDF", "REUSE_LEVEL", "SKILL_SCHEME", "SKILL_TYPE",
+    "SKILL_TYPE_LABELS", "SKOS", "SKOSXL", "XSD",
 ]

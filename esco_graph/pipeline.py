@@ -18,11 +18,12 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 from . import parse
 from .errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
 from .files import atomic_output, check_output_path
-from .graph.mapping import PageGraph, page_graphs, to_dataset, to_graph
+from .graph.mapping import PageGraph, default_triples, page_graphs, to_dataset, to_graph
+from .graph.vocabulary import check_fact_mode, vocabulary_graph
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
 from .model import Occupation
-from .namespaces import DEFAULT_BASE_IRI
+from .namespaces import DEFAULT_BASE_IRI, ESCO, RDF
 from .parse import (
     ParseContext,
     detect_layout,
@@ -233,6 +234,7 @@ class BuildResult:
     report_text: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     load_report: object = None  # the store's LoadReport, when the build loaded a store
+    _counted: dict = field(default_factory=dict, repr=False)  # the counts, made once (a pass over every triple)
 
     @property
     def records(self) -> list[Occupation]:
@@ -243,11 +245,38 @@ class BuildResult:
         return to_graph(self.graphs)
 
     def dataset(self):
-        """Every page's named graph as an rdflib Dataset."""
+        """The dataset as TriG carries it: the facts in the default graph, each page's provenance in its named graph."""
         return to_dataset(self.graphs)
 
     def triple_count(self) -> int:
-        return len({t for g in self.graphs for t in g.triples})
+        if "triples" not in self._counted:
+            self._counted["triples"] = len({t for g in self.graphs for part in (g.triples, g.provenance) for t in part})
+        return self._counted["triples"]
+
+    def graph_counts(self) -> dict:
+        """What COUNT queries on the built graph give (no GRAPH clause): concepts by class, links,
+        facts in the default graph."""
+        if "graph" in self._counted:
+            return self._counted["graph"]
+        facts = default_triples(self.graphs)
+        typed: dict[str, set] = {"occupations": set(), "skills": set()}
+        links = {"essential": 0, "optional": 0}
+        classes = {str(ESCO.Occupation): "occupations", str(ESCO.Skill): "skills"}
+        predicates = {str(ESCO.relatedEssentialSkill): "essential", str(ESCO.relatedOptionalSkill): "optional"}
+        rdf_type = str(RDF.type)
+        for s, p, o in facts:
+            p = str(p)
+            if p == rdf_type:
+                name = classes.get(str(o))
+                if name:
+                    typed[name].add(s)
+            elif p in predicates:
+                links[predicates[p]] += 1
+        counted = self._counted["graph"] = {
+            "occupations": len(typed["occupations"]), "skills": len(typed["skills"]),
+            "essential_links": links["essential"], "optional_links": links["optional"],
+            "default_graph_triples": len(facts)}
+        return counted
 
     def summary(self) -> dict:
         """A JSON-ready account of the build (the --report file)."""
@@ -263,6 +292,7 @@ class BuildResult:
             "occupations": len({r.iri for r in self.records}),
             "skills": len({l.skill.iri for r in self.records for l in r.skills}),
             "triples": self.triple_count(),
+            "graph": self.graph_counts(),
             "failed": [{"input": e.location, "reason": e.reason} for e in self.failures],
             "low_confidence_splits": low,
             "partial_pages": [
@@ -338,6 +368,7 @@ def build_graph(
     progress=None,
     jobs: Optional[int] = None,
     source_root: Optional[str] = None,
+    vocabulary_facts: str = "linked",
 ) -> BuildResult:
     """Everything ``esco-graph build`` does: parse, reconcile, map and (by default) validate
     every page the inputs name, then write every output (atomically, '-' for stdout), load
@@ -350,6 +381,7 @@ def build_graph(
     did not load (the outputs are written; the report is not).
     """
     base_iri = check_build(outputs=outputs, format=format, report=report, base_iri=base_iri, language=language)
+    check_fact_mode(vocabulary_facts)
     progress = as_progress(progress)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -357,7 +389,8 @@ def build_graph(
                           source_root=source_root, base_iri=base_iri)
     timings["parse"] = time.perf_counter() - started
     timings["split_cpu"] = outcome.split_cpu
-    if not outcome.records:
+    whole_vocabulary = vocabulary is not None and vocabulary_facts == "all"
+    if not outcome.records and (outcome.failures or not whole_vocabulary):
         reasons = "; ".join(str(e) for e in outcome.failures) or "no inputs given"
         raise EscoGraphError(f"no occupation page could be read ({reasons})")
 
@@ -370,6 +403,9 @@ def build_graph(
     started = time.perf_counter()
     progress.stage("map", len(reconciled.occupations), "page")
     graphs = page_graphs(reconciled, base_iri=base_iri, language=language)
+    facts = vocabulary_graph(vocabulary, reconciled, mode=vocabulary_facts, base_iri=base_iri, language=language)
+    if facts is not None:
+        graphs.append(facts)
     progress.done()
     timings["map"] = time.perf_counter() - started
 
@@ -379,7 +415,8 @@ def build_graph(
 
         started = time.perf_counter()
         # each page's triples, each distinct triple object once (skills' triples are shared across pages)
-        triples = {id(triple): triple for graph in graphs for triple in graph.triples}.values()
+        triples = {id(triple): triple for graph in graphs for part in (graph.triples, graph.provenance)
+                   for triple in part}.values()
         # the bundled shapes accept the build's label language; the user's own shapes are taken as they are
         languages = [language] if shapes is None else None
         progress.stage("validate", len(graphs), "page")
@@ -397,9 +434,10 @@ def build_graph(
             progress.done()
         if store is not None:
             started = time.perf_counter()
-            progress.stage("load", len(graphs), "graph")
+            progress.stage("load", len(graphs) + 1, "graph")  # the default graph, then each source's
             result.load_report = store.load_graphs(rendered.page_ntriples(),
-                                                   on_graph=lambda label, ok: progress.advance(label))
+                                                   on_graph=lambda label, ok: progress.advance(label),
+                                                   replacing=[str(g.iri) for g in graphs])
             progress.done()
             timings["load " + store.location] = time.perf_counter() - started
             if not result.load_report.ok:

@@ -264,7 +264,7 @@ def check_rdf(record) -> str | None:
         count = sum(1 for _ in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as exc:
         return f"N-Triples do not parse back: {exc}"
-    if count != len({t for g in graphs for t in g.triples}):
+    if count != len({t for g in graphs for part in (g.triples, g.provenance) for t in part}):
         return "N-Triples lost triples"
     from esco_graph.graph.mapping import to_graph
 

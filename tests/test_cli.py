@@ -54,11 +54,12 @@ def test_build_writes_every_format_as_one_graph(built):
         ds = Dataset()
         ds.parse(built[ext], format=fmt)
         named = [g for g in ds.graphs() if len(g) and g.identifier != ds.default_graph.identifier]
-        assert len(named) == 2
+        assert len(named) == 2  # one provenance graph a page
         union = Graph()
-        for g in named:
+        for g in [ds.default_graph, *named]:  # the facts (default graph) and the provenance
             for t in g:
                 union.add(t)
+        assert len(union) == len(ds.default_graph) + sum(len(g) for g in named)  # no triple in two graphs
         assert isomorphic(turtle, union), ext
 
 

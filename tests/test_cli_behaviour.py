@@ -165,7 +165,7 @@ def test_validate_and_load_read_stdin(tmp_path):
     r = run("validate", "-", input=nq.read_bytes())
     assert r.exit_code == 2 and "--format" in r.stderr
     r = run("load", "-", "--format", "nq", "--store", tmp_path / "kg", input=nq.read_bytes())
-    assert r.exit_code == 0 and "2 graphs loaded" in r.stderr
+    assert r.exit_code == 0 and "3 graphs loaded" in r.stderr  # the default graph and 2 page graphs
 
 
 # --- parse -------------------------------------------------------------------------------------------

@@ -12,10 +12,20 @@ from conftest import SAMPLES, require_tool
 from esco_graph import build_graph, write
 
 
-@pytest.fixture(scope="module")
-def outputs(tmp_path_factory):
+@pytest.fixture(scope="module", params=["pages", "vocabulary"])
+def outputs(request, tmp_path_factory):
+    """The sample pages built alone, and with every fact ESCO v1.2.0's CSV files hold about them
+    (SKOS-XL labels, hierarchy, schemes: issue 11)."""
     folder = tmp_path_factory.mktemp("independent")
-    result = build_graph([str(SAMPLES)])
+    vocabulary = None
+    if request.param == "vocabulary":
+        from conftest import SHARED
+        from esco_graph.vocabulary import Vocabulary
+
+        if not (SHARED / "esco-v1.2.0").is_dir():
+            pytest.skip("../shared/esco-v1.2.0 is absent")
+        vocabulary = Vocabulary.load([SHARED / "esco-v1.2.0"])
+    result = build_graph([str(SAMPLES)], vocabulary=vocabulary)
     paths = {}
     for ext in ("ttl", "nt", "nq", "trig", "jsonld"):
         paths[ext] = folder / f"graph.{ext}"

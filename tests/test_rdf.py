@@ -149,18 +149,33 @@ def test_query_c_knowledge_vs_skill(graph):
     }
 
 
-def test_named_graph_per_page_with_provenance(result):
+def test_named_graph_per_page_holds_provenance_and_the_default_graph_the_facts(result):
+    """Issue 11: each fact once where queries look: facts in the default graph, provenance per page."""
     from rdflib.namespace import PROV
 
     ds = result.dataset()
-    graphs = [g for g in ds.graphs() if len(g)]
+    default = ds.default_graph if hasattr(ds, "default_graph") else ds.default_context
+    graphs = [g for g in ds.graphs() if len(g) and g.identifier != default.identifier]
     assert len(graphs) == 2
+    assert len(default) > 1000
+    eg = "urn:esco-graph:vocab:"
     for g in graphs:
         assert (g.identifier, RDF.type, PROV.Entity) in g
         page = g.value(g.identifier, PROV.wasDerivedFrom)
         assert str(page).startswith("file:///") and str(page).endswith(".txt")
         assert g.value(g.identifier, PROV.generatedAtTime).datatype == XSD.dateTime
-        assert len(str(g.value(page, URIRef("urn:esco-graph:vocab:sha256")))) == 64
+        assert len(str(g.value(page, URIRef(eg + "sha256")))) == 64
+        # what the page stated: its occupation and each of its links, one triple each
+        occupation = g.value(g.identifier, URIRef(eg + "occupation"))
+        assert (occupation, RDF.type, ESCO.Occupation) in default
+        links = [(p, s) for p in ("essentialSkill", "optionalSkill")
+                 for s in g.objects(g.identifier, URIRef(eg + p))]
+        assert len(links) == int(g.value(g.identifier, URIRef(eg + "skillsListed")))
+        for p, s in links:
+            forward = ESCO.relatedEssentialSkill if p == "essentialSkill" else ESCO.relatedOptionalSkill
+            assert (occupation, forward, s) in default
+        # no fact is repeated in a page's graph: a union of all graphs counts each once
+        assert not any(t in default for t in g)
 
 
 def test_minted_iris_are_stable_across_builds():

@@ -421,7 +421,8 @@ def test_remote_load_puts_one_graph_per_request(no_credentials):
         store = fake_remote(server)
         report = store.load_file(FIXTURE)
         assert report.ok and report.triples == 154
-        puts = [(m, urllib.parse.unquote(p)) for m, p, _, _ in server.requests if m in ("PUT", "POST")]
+        puts = [(m, urllib.parse.unquote(p)) for m, p, _, _ in server.requests
+                if m in ("PUT", "POST") and p.startswith("/store")]  # (a reload's retraction asks /query first)
         assert puts == [("POST", "/store?default"), ("PUT", f"/store?graph={G_MED}"), ("PUT", f"/store?graph={G_MIC}")]
         # each body is that graph alone, as N-Triples
         med = list(ox.parse(server.graphs[G_MED], format=ox.RdfFormat.N_TRIPLES))

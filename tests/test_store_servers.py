@@ -307,16 +307,30 @@ def test_update(where):
 
 
 @pytest.mark.server
-def test_build_loads_every_page_graph_and_reloads_idempotently(where, tmp_path):
-    """`esco-graph build PAGES --store/--endpoint`: one named graph per page, replaced on rebuild."""
+def test_build_loads_each_fact_once_and_reloads_a_changed_page_exactly(where, tmp_path, monkeypatch):
+    """`esco-graph build PAGES --store/--endpoint` (issue 11): a query without GRAPH sees each fact
+    once on every store (COUNT(*) = COUNT(DISTINCT)); a rebuild changes nothing; a changed page
+    replaces what only it stated."""
     from conftest import SAMPLES
 
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     name, args, open_same = where
     pages = tmp_path / "pages"
     pages.mkdir()
     for page in SAMPLES.glob("*.txt"):
         (pages / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
-    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    ours = 'FILTER (STRSTARTS(STR(?s), "http://example.org/") || STRSTARTS(STR(?s), "http://data.europa.eu/"))'
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o {ours} }}"
+    once = {
+        "skills": "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?d) WHERE { ?s a esco:Skill }",
+        "links": "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT CONCAT(STR(?o), STR(?s))) AS ?d) "
+                 "WHERE { ?o esco:relatedEssentialSkill|esco:relatedOptionalSkill ?s }",
+    }
+
+    def counted(store) -> dict:
+        out = {key: tuple(int(v.value) for v in store.query(q).rows[0]) for key, q in once.items()}
+        out["all"] = int(store.query(count).rows[0][0].value)
+        return out
 
     result = run("build", pages, *args, "-q")
     assert result.exit_code == 0, result.output
@@ -324,20 +338,22 @@ def test_build_loads_every_page_graph_and_reloads_idempotently(where, tmp_path):
     assert skills.exit_code == 0, skills.output
     assert len(skills.stdout.strip().splitlines()) == 1 + 79
     with open_same() as store:
-        before = int(store.query(count).rows[0][0].value)
+        before = counted(store)
+    assert before["skills"][0] == before["skills"][1] and before["links"][0] == before["links"][1], before
+    assert before["links"][0] == 79 + 41  # the two pages list 79 and 41 skills
 
     assert run("build", pages, *args, "-q").exit_code == 0  # same pages again: nothing duplicated
     with open_same() as store:
-        assert int(store.query(count).rows[0][0].value) == before
+        assert counted(store) == before
 
-    page = pages / "destinai-microsystem-engineering-technician.txt"  # a changed page replaces its graph only
+    page = pages / "destinai-microsystem-engineering-technician.txt"  # a changed page replaces what only it said
     page.write_text(page.read_text(encoding="utf-8").replace("meet deadlines", "meet deadlinez"), encoding="utf-8")
     assert run("build", pages, *args, "-q").exit_code == 0
     with open_same() as store:
         labels = {str(row[0].value) for row in store.query(
-            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT DISTINCT ?l WHERE { GRAPH ?g { ?s skos:prefLabel ?l } }").rows}
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT DISTINCT ?l WHERE { ?s skos:prefLabel ?l }").rows}
         assert "meet deadlinez" in labels and "meet deadlines" not in labels
-        assert int(store.query(count).rows[0][0].value) == before
+        assert counted(store) == before
 
 
 def test_store_subcommands_and_update_everywhere(where, tmp_path):

@@ -235,8 +235,30 @@ def _one_direction_only(g):
 
 P = "urn:esco-graph:shapes:"
 
+SKOSXL_NS = "http://www.w3.org/2008/05/skos-xl#"
+LABEL_NODE = URIRef("http://example.org/esco-graph/label/pref-0")
+KNOWLEDGE = URIRef("http://data.europa.eu/esco/skill-type/knowledge")
+SKILLS_SCHEME = URIRef("http://data.europa.eu/esco/concept-scheme/skills")
+ISO_STATUS = URIRef("http://purl.org/iso25964/skos-thes#status")
+
 BROKEN = {
     # name: (mutation, [(focus, path or None, component, source shape or None)])
+    # the vocabulary's facts (issue 11)
+    "SKOS-XL label without literal form": (
+        _add((OCC, URIRef(SKOSXL_NS + "prefLabel"), LABEL_NODE), (LABEL_NODE, RDF.type, URIRef(SKOSXL_NS + "Label"))),
+        [(LABEL_NODE, "skosxl:literalForm", SH.MinCountConstraintComponent, P + "XlLabel-literalForm")]),
+    "skill type not described": (
+        _remove(KNOWLEDGE, RDF.type, SKOS.Concept),
+        [(KNOWLEDGE, None, SH.ClassConstraintComponent, P + "SkillCategoryShape")]),
+    "scheme not described": (
+        _remove(SKILLS_SCHEME, RDF.type, SKOS.ConceptScheme),
+        [(SKILLS_SCHEME, None, SH.ClassConstraintComponent, P + "SchemeShape")]),
+    "two statuses": (
+        _add((OCC, ISO_STATUS, Literal("released")), (OCC, ISO_STATUS, Literal("obsolete"))),
+        [(OCC, "iso-thes:status", SH.MaxCountConstraintComponent, P + "Status-value")]),
+    "modification date not a dateTime": (
+        _add((OCC, DCT.modified, Literal("yesterday"))),
+        [(OCC, "dct:modified", SH.DatatypeConstraintComponent, P + "Modified-value")]),
     "occupation without prefLabel": (
         _remove(OCC, SKOS.prefLabel, None),
         [(OCC, "skos:prefLabel", SH.MinCountConstraintComponent, P + "Occupation-prefLabel-count")]),

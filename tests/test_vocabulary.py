@@ -130,12 +130,29 @@ def test_broader_relations_csv():
 def test_known_esco_csvs_not_indexed_are_skipped_with_a_note():
     v = Vocabulary.load([CSV / "sg.csv", CSV / "hier.csv", CSV / "osr.csv", CSV / "tc.csv"])
     skipped = {Path(s["file"]).name: s["reason"] for s in v.stats["files_skipped"]}
-    assert skipped == {
-        "sg.csv": "ESCO skill groups: not indexed",
-        "hier.csv": "the ESCO skills hierarchy: not indexed",
-        "osr.csv": "ESCO occupation-skill relations: not indexed",
-    }
+    assert skipped == {"osr.csv": "ESCO occupation-skill relations: not indexed"}
     assert v.stats["counts"]["skill"] == 1
+
+
+def test_skill_groups_and_the_skills_hierarchy_are_read():
+    """Issue 11: skill groups (with their schemes, status, dates) and the hierarchy's broader links."""
+    v = Vocabulary.load([CSV / "sg.csv", CSV / "hier.csv"])
+    read = {Path(f["file"]).name: (f["kind"], f["records"]) for f in v.stats["files_read"]}
+    assert read == {"sg.csv": ("ESCO skill groups", 3), "hier.csv": ("the ESCO skills hierarchy", 3)}
+    group = v.by_iri("http://data.europa.eu/esco/isced-f/000")
+    assert group.kind == "skill-group" and group.status == "released" and group.code == "000"
+    assert group.modified == "2023-07-13T15:16:44.968Z"
+    assert set(group.schemes) == {"http://data.europa.eu/esco/concept-scheme/skills",
+                                  "http://data.europa.eu/esco/concept-scheme/skills-hierarchy",
+                                  "http://data.europa.eu/esco/concept-scheme/isced-f"}
+    languages = v.by_iri("http://data.europa.eu/esco/skill/43f425aa-f45d-4bb4-a200-6f82fa211b66")
+    assert languages.kind == "skill-group" and languages.label == "languages" and languages.code == "L1"
+    assert languages.broader == ("http://data.europa.eu/esco/skill/e35a5936-091d-4e87-bafe-f264e55bd656",)
+    assert languages.description.startswith("Ability to communicate")
+    classical = v.by_iri("http://data.europa.eu/esco/skill/e434e71a-f068-44ed-8059-d1af9eb592d7")
+    assert classical.scope_note.startswith("Excludes:")
+    root = v.by_iri("http://data.europa.eu/esco/skill/e35a5936-091d-4e87-bafe-f264e55bd656")
+    assert root.broader == () and root.code == "L"
 
 
 # ---- merging ----------------------------------------------------------------------------
@@ -170,9 +187,9 @@ def fixture_vocab() -> Vocabulary:
 def test_folder_reads_every_kind(fixture_vocab):
     v = fixture_vocab
     assert set(kinds_read(v)) == {"dc.csv", "groups-a.csv", "jobs-export.csv", "kompetenzen.csv",
-                                  "more-skills.csv", "relations-occ.csv", "tc.csv"}
-    assert v.stats["counts"] == {"occupation": 5, "skill": 14, "isco-group": 5}
-    assert len(v) == 24
+                                  "more-skills.csv", "relations-occ.csv", "tc.csv", "sg.csv", "hier.csv"}
+    assert v.stats["counts"] == {"occupation": 5, "skill": 14, "isco-group": 5, "skill-group": 6}
+    assert len(v) == 30
     assert v.stats["load_seconds"] >= 0
 
 
@@ -180,19 +197,19 @@ def test_zip_reads_like_the_folder(fixture_vocab):
     v = Vocabulary.load([FIXTURES / "esco-csv.zip"])
     assert sorted(v, key=lambda c: c.iri) == sorted(fixture_vocab, key=lambda c: c.iri)
     assert all("esco-csv.zip!" in f["file"] for f in v.stats["files_read"])
-    assert len(v.stats["files_skipped"]) == 3
+    assert len(v.stats["files_skipped"]) == 1
 
 
 def test_zip_with_any_name_and_in_a_folder(tmp_path):
     odd = tmp_path / "download.bin"
     shutil.copy(FIXTURES / "esco-csv.zip", odd)
-    assert len(Vocabulary.load([odd])) == 24
+    assert len(Vocabulary.load([odd])) == 30
     folder = tmp_path / "folder"
     folder.mkdir()
     shutil.copy(FIXTURES / "esco-csv.zip", folder / "esco.zip")
     (folder / "README.txt").write_text("notes", encoding="utf-8")
     v = Vocabulary.load([folder])
-    assert len(v) == 24
+    assert len(v) == 30
     assert {"file": str(folder / "README.txt"), "reason": "not a CSV or RDF file"} in v.stats["files_skipped"]
 
 
@@ -283,7 +300,7 @@ def test_from_concepts():
     ])
     assert v.skill("python").iri == "urn:s1"
     assert v.occupation_by_code("2512.4").label == "software developer"
-    assert v.stats["counts"] == {"occupation": 2, "skill": 1, "isco-group": 0}
+    assert v.stats["counts"] == {"occupation": 2, "skill": 1, "isco-group": 0, "skill-group": 0}
 
 
 # ---- RDF dumps --------------------------------------------------------------------------
@@ -293,7 +310,7 @@ def test_from_concepts():
 def test_rdf_dump(name):
     v = Vocabulary.load([RDF / name])
     assert v.stats["files_read"] == [{"file": str(RDF / name), "kind": "ESCO RDF", "records": 6}]
-    assert v.stats["counts"] == {"occupation": 2, "skill": 3, "isco-group": 1}
+    assert v.stats["counts"] == {"occupation": 2, "skill": 3, "isco-group": 1, "skill-group": 0}
     occ = v.occupation_by_code("3114.1.5")
     assert occ.iri == MEDICAL_DEVICE and occ.label == "medical device engineering technician"
     assert occ.alt_labels == ("biomedical equipment technician", "BMET")
@@ -439,14 +456,14 @@ def esco() -> Vocabulary:
 
 
 def test_esco_counts_and_speed(esco):
-    assert esco.stats["counts"] == {"occupation": 3039, "skill": 13424, "isco-group": 619}
+    assert esco.stats["counts"] == {"occupation": 3039, "skill": 13424, "isco-group": 619, "skill-group": 640}
     rows = {Path(f["file"]).name: f["records"] for f in esco.stats["files_read"]}
     assert rows["skills_en.derived.csv"] == 13434  # 10 IRIs appear twice, with two labels
     assert rows["occupations_en.csv"] == 3039 and rows["ISCOGroups_en.csv"] == 619
     assert esco.stats["digital_skills"] == 1284
-    assert len(esco) == 3039 + 13424 + 619
+    assert len(esco) == 3039 + 13424 + 619 + 640
     skipped = {Path(s["file"]).name for s in esco.stats["files_skipped"]}
-    assert skipped == {"skillGroups_en.csv", "skillsHierarchy_en.csv"}
+    assert skipped == set()
     assert esco.stats["test_seconds"] < 5  # about 0.5 s on a laptop
 
 

@@ -109,3 +109,72 @@ def test_a_vocabulary_iri_that_is_not_escos_is_reported_and_minted(tmp_path):
     assert json.loads(report.read_text())["non_esco_iris"] == [
         {"kind": "skill", "label": "biomedical engineering",
          "vocabulary_iri": "http://par-tec.it/esco/skill/8534efcf-7e31-4e56-bcfc-4f380cec7ab0"}]
+
+
+# --- the vocabulary's facts (issue 11, item 1) ----------------------------------------------------
+
+SKOSXL = "http://www.w3.org/2008/05/skos-xl#"
+ISO_THES_STATUS = URIRef("http://purl.org/iso25964/skos-thes#status")
+
+
+def _csv_row(shared, name: str, iri: str) -> dict:
+    import csv
+
+    with open(shared / "esco-v1.2.0" / name, encoding="utf-8", newline="") as handle:
+        return next(r for r in csv.DictReader(handle) if r["conceptUri"] == iri)
+
+
+def test_linked_facts_are_every_fact_the_vocabulary_holds(shared, shared_vocabulary):
+    """The medical device engineering technician as ESCO's CSV describes it, read here with csv."""
+    g = build_graph([str(SAMPLES)], vocabulary=shared_vocabulary).graph()
+    row = _csv_row(shared, "occupations_en.csv", MEDICAL)
+    o = URIRef(MEDICAL)
+    alts = {a.strip() for a in row["altLabels"].split("\n") if a.strip()}
+    assert {str(a) for a in g.objects(o, SKOS.altLabel)} == alts
+    assert str(g.value(o, ISO_THES_STATUS)) == row["status"] == "released"
+    assert str(g.value(o, URIRef("http://purl.org/dc/terms/modified"))) == row["modifiedDate"]
+    assert str(g.value(o, ESCO.regulatedProfessionNote)) == row["regulatedProfessionNote"]
+    schemes = {str(s) for s in g.objects(o, SKOS.inScheme)}
+    assert schemes == {s.strip() for s in row["inScheme"].replace(",", "\n").split("\n") if s.strip()}
+    for scheme in schemes:  # every scheme described
+        assert (URIRef(scheme), URIRef(str(SKOS) + "ConceptScheme"), None) not in g
+        assert (URIRef(scheme), URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), SKOS.ConceptScheme) in g
+    # SKOS-XL: one label node per preferred and alternative label, with the same literal
+    xl = {str(g.value(node, URIRef(SKOSXL + "literalForm")))
+          for prop in ("prefLabel", "altLabel") for node in g.objects(o, URIRef(SKOSXL + prop))}
+    assert xl == alts | {row["preferredLabel"]}
+    # the parent occupation (code 3114.1) is described too, with its own labels
+    parent = g.value(o, SKOS.broader)
+    assert str(parent).startswith("http://data.europa.eu/esco/occupation/")
+    assert g.value(parent, SKOS.prefLabel) is not None and (parent, SKOS.narrower, o) in g
+    # the ISCO root is a top concept of the ISCO scheme
+    c3 = URIRef("http://data.europa.eu/esco/isco/C3")
+    isco = URIRef("http://data.europa.eu/esco/concept-scheme/isco")
+    assert (c3, SKOS.topConceptOf, isco) in g and (isco, SKOS.hasTopConcept, c3) in g
+
+
+def test_vocabulary_facts_none_keeps_only_what_pages_say(shared_vocabulary):
+    g = build_graph([str(SAMPLES)], vocabulary=shared_vocabulary, vocabulary_facts="none").graph()
+    o = URIRef(MEDICAL)
+    assert g.value(o, ISO_THES_STATUS) is None and not list(g.objects(o, SKOS.altLabel))
+    assert not list(g.triples((None, URIRef(SKOSXL + "prefLabel"), None)))
+
+
+def test_vocabulary_facts_all_needs_no_page_and_mints_what_is_not_escos(shared, tmp_path):
+    """`--vocabulary-facts all` with no INPUTS: ESCO's CSV download as RDF; the par-tec.it row
+    (MongoDB) gets a minted IRI, not its own."""
+    import csv
+
+    out, report = tmp_path / "esco.nt", tmp_path / "report.json"
+    r = CliRunner().invoke(cli, ["build", "--vocabulary", str(shared / "esco-v1.2.0"), "--vocabulary-facts", "all",
+                                 "-o", str(out), "--report", str(report), "-q"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    with open(shared / "esco-v1.2.0" / "occupations_en.csv", encoding="utf-8", newline="") as handle:
+        occupations = {row["conceptUri"] for row in csv.DictReader(handle)}
+    figures = json.loads(report.read_text())["graph"]
+    assert figures["occupations"] == len(occupations) == 3039
+    text = out.read_text(encoding="utf-8")
+    assert "par-tec.it" not in text
+    assert "http://example.org/esco-graph/skill/mongodb-" in text
+    r = CliRunner().invoke(cli, ["build", "-o", str(out)])
+    assert r.exit_code == 2 and "give at least one INPUTS" in r.output

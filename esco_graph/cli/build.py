@@ -26,12 +26,16 @@ from .progress import StderrProgress
 
 
 @click.command()
-@input_options("inputs")
+@input_options("inputs", empty_ok=lambda options: options.get("vocabulary_facts") == "all" and options.get("vocabulary_paths"))
 @click.option("-o", "--output", "outputs", multiple=True, help="Output file (repeatable); format from the extension: .ttl .jsonld .nt .nq .trig; '-' for stdout.")
 @click.option("--format", "fmt", help="Output format for every -o, overriding the extension: turtle, jsonld, ntriples, nquads, trig (or a MIME type).")
 @click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True, help="Base for the IRIs minted for concepts with no official ESCO IRI.")
 @click.option("--language", default="en", show_default=True, help="Language tag of labels and descriptions.")
 @vocabulary_option
+@click.option("--vocabulary-facts", type=click.Choice(["none", "linked", "all"]), default="linked", show_default=True,
+              help="With --vocabulary, what of it goes into the graph: none; linked: every fact about the "
+                   "occupations and skills in the graph and what they point at (broader concepts, ISCO and "
+                   "skill groups, schemes); all: the whole vocabulary (then INPUTS may be empty).")
 @keep_going_option
 @click.option("--validate/--no-validate", default=True, show_default=True, help="Check the graph against the SHACL shapes before writing.")
 @shapes_option
@@ -46,7 +50,7 @@ from .progress import StderrProgress
 @click.option("--store-type", type=click.Choice(["auto", "oxigraph", "fuseki", "graphdb", "virtuoso", "generic"]), default="auto", show_default=True, help="Which server --endpoint is.")
 @quiet_option
 @library_errors
-def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going, validate, shapes_paths, report_path,
+def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, vocabulary_facts, keep_going, validate, shapes_paths, report_path,
           source_root, jobs,
           store_dir, endpoint, store_type, quiet):
     """Build the graph from pages and write it.
@@ -73,6 +77,7 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, keep_going
             inputs, outputs=outputs, format=fmt, store=store, report=report_path, vocabulary=vocabulary,
             base_iri=base_iri, language=language, keep_going=keep_going, validate=validate, progress=progress,
             shapes=load_shapes_option(shapes_paths), jobs=jobs, source_root=source_root,
+            vocabulary_facts=vocabulary_facts,
         )
     except BaseException:
         progress.abandon()
@@ -100,11 +105,13 @@ def _print_summary(summary: dict, destinations: list[str], quiet: bool) -> None:
     if quiet:
         return
     layouts = ", ".join(f"{n} {layout}" for layout, n in summary["layouts"].items())
-    click.echo(
-        f"{plural(summary['pages'], 'page')} ({layouts}): {plural(summary['occupations'], 'occupation')}, "
-        f"{plural(summary['skills'], 'skill')}, {plural(summary['triples'], 'triple')} -> {', '.join(destinations)}",
-        err=True,
-    )
+    graph = summary["graph"]
+    pages = (f"{plural(summary['pages'], 'page')} ({layouts}): {plural(summary['occupations'], 'occupation')}, "
+             f"{plural(summary['skills'], 'skill')}" if summary["pages"] else "no page")
+    if (graph["occupations"], graph["skills"]) != (summary["occupations"], summary["skills"]):
+        pages += (f"; with the vocabulary's facts the graph has {plural(graph['occupations'], 'occupation')}, "
+                  f"{plural(graph['skills'], 'skill')}")
+    click.echo(f"{pages}, {plural(summary['triples'], 'triple')} -> {', '.join(destinations)}", err=True)
     for item in summary["partial_pages"][:20]:
         click.echo(f"partial page: {item['page']} lists {item['listed']} of {item['declared']} skills "
                    f"(the site hid {item['hidden']}); built with what it shows", err=True)

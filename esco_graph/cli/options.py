@@ -38,11 +38,12 @@ def shapes_option(func):
     )(func)
 
 
-def input_options(name: str):
+def input_options(name: str, empty_ok=None):
     """The inputs of a command: INPUT... and --from-list, --refresh, --cache-dir, --timeout.
 
     The command receives an esco_graph.sources.Inputs under `name` (iterable as the names given),
-    which carries the fetcher for URLs.
+    which carries the fetcher for URLs. No input is a usage error unless `empty_ok(options)` says
+    the other options make it fine (build --vocabulary-facts all).
     """
 
     def decorate(func):
@@ -53,7 +54,7 @@ def input_options(name: str):
 
             items, from_lists = kwargs.pop(name), kwargs.pop("from_lists")
             refresh, cache_dir, timeout = kwargs.pop("refresh"), kwargs.pop("cache_dir"), kwargs.pop("timeout")
-            if not items and not from_lists:
+            if not items and not from_lists and not (empty_ok and empty_ok(kwargs)):
                 raise click.UsageError(f"give at least one {name.upper()} or --from-list FILE")
             fetcher = Fetcher(cache_dir, refresh=refresh, timeout=timeout)
             kwargs[name] = Inputs(items=tuple(items), from_lists=tuple(from_lists), fetcher=fetcher)

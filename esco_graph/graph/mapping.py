@@ -1,7 +1,14 @@
-"""Records to RDF in the official ESCO model (docs/architecture.md, README: The RDF model), one named graph per page.
+"""Records to RDF in the official ESCO model (docs/architecture.md, README: The RDF model).
 
-Triples are plain tuples of rdflib terms; `PageGraph` keeps each page's triples with its graph
-IRI so the writers can emit quads (TriG, N-Quads, the store) or the merged default graph
+The dataset layout counts each fact once where queries look: the facts of every page, merged, are
+the DEFAULT graph; each page has a named graph that holds only its provenance (which page, when,
+how, and which occupation and skill links it stated: ``eg:occupation``, ``eg:essentialSkill``,
+``eg:optionalSkill``), never a copy of the facts. A store whose default graph is the union of all
+graphs (Virtuoso, GraphDB) and one whose default graph is just the default graph (pyoxigraph,
+Jena, Oxigraph server) then answer a query without GRAPH alike, each fact once.
+
+Triples are plain tuples of rdflib terms; `PageGraph` keeps each page's facts and provenance with
+its graph IRI so the writers can emit quads (TriG, N-Quads, the store) or everything as one graph
 (Turtle, JSON-LD, N-Triples). No blank nodes: NodeLiterals get IRIs derived from their subject,
 property and language, so re-loading never duplicates and diffs stay meaningful.
 """
@@ -42,6 +49,7 @@ from ..namespaces import (
     REUSE_LEVEL,
     SKILL_SCHEME,
     SKILL_TYPE,
+    SKILL_TYPE_LABELS,
 )
 from ..reconcile import Reconciliation, isco_chain
 from ..text import slug
@@ -76,6 +84,20 @@ _DIGITAL = URIRef(DIGITAL_SCHEME)
 _ISCO_NOTATION = URIRef(ISCO_NOTATION_TYPE)
 _SKILL_TYPES = {name: URIRef(SKILL_TYPE + name) for name in SKILL_TYPES}
 _REUSE_LEVELS = {name: URIRef(REUSE_LEVEL + name) for name in REUSE_LEVELS}
+_SCHEME = SKOS.ConceptScheme
+_EN = "en"  # ESCO's skill-type and reuse-level labels are English words, whatever the build's language
+
+
+def _described(iri: URIRef, label: str) -> tuple:
+    return ((iri, _TYPE, _CONCEPT), (iri, _PREF_LABEL, Literal(label, lang=_EN)))
+
+
+#: what the graph says of the fixed concepts and schemes it points at, so that queries joining on
+#: them (``esco:skillType/skos:prefLabel``, ``?scheme a skos:ConceptScheme``) find them
+_SKILL_TYPE_FACTS = {name: _described(iri, SKILL_TYPE_LABELS[name]) for name, iri in _SKILL_TYPES.items()}
+_REUSE_LEVEL_FACTS = {name: _described(iri, name) for name, iri in _REUSE_LEVELS.items()}
+_SCHEME_FACTS = {iri: ((iri, _TYPE, _SCHEME),) for iri in (_OCCUPATIONS, _SKILLS, _ISCO, _DIGITAL)}
+_STATED = {ESSENTIAL: EG.essentialSkill, OPTIONAL: EG.optionalSkill}
 _LINKS = {
     ESSENTIAL: (ESCO.relatedEssentialSkill, ESCO.isEssentialSkillFor),
     OPTIONAL: (ESCO.relatedOptionalSkill, ESCO.isOptionalSkillFor),
@@ -84,11 +106,12 @@ _LINKS = {
 
 @dataclass(frozen=True)
 class PageGraph:
-    """One page's triples and the IRI of its named graph."""
+    """One source's facts (default graph) and provenance (its named graph ``iri``)."""
 
     iri: URIRef
-    source: Source
-    triples: tuple
+    source: Optional[Source]  # None: not a page (the vocabulary's facts)
+    triples: tuple  # the facts: they go to the default graph, merged with every other source's
+    provenance: tuple = ()  # the named graph's triples: where the facts come from
 
 
 def page_iri(source: Source) -> str:
@@ -158,6 +181,7 @@ class Mapper:
             group = self.iri(ISCO_GROUP + group_code)
             out.append((group, _TYPE, _CONCEPT))
             out.append((group, _IN_SCHEME, _ISCO))
+            out.extend(_SCHEME_FACTS[_ISCO])
             out.append((group, _NOTATION, Literal(group_code)))
             out.append((group, _NOTATION, Literal(group_code, datatype=_ISCO_NOTATION)))
             if group_code in self.isco_labels:
@@ -179,13 +203,17 @@ class Mapper:
             (s, _TYPE, _SKILL),
             (s, _IN_SCHEME, _SKILLS),
             (s, _PREF_LABEL, Literal(skill.label, lang=self.language)),
+            *_SCHEME_FACTS[_SKILLS],
         ]
         if skill.skill_type:
             out.append((s, _SKILL_TYPE, _SKILL_TYPES[skill.skill_type]))
+            out.extend(_SKILL_TYPE_FACTS[skill.skill_type])
         if skill.reuse_level:
             out.append((s, _REUSE_LEVEL, _REUSE_LEVELS[skill.reuse_level]))
+            out.extend(_REUSE_LEVEL_FACTS[skill.reuse_level])
         if skill.digital:
             out.append((s, _IN_SCHEME, _DIGITAL))
+            out.extend(_SCHEME_FACTS[_DIGITAL])
         if skill.description:
             self._node_literal(s, _DESCRIPTION, skill.description, out)
         if skill.scope_note:
@@ -203,6 +231,7 @@ class Mapper:
             (o, _TYPE, _OCCUPATION),
             (o, _IN_SCHEME, _OCCUPATIONS),
             (o, _PREF_LABEL, Literal(record.label, lang=language)),
+            *_SCHEME_FACTS[_OCCUPATIONS],
         ]
         out.extend((o, _ALT_LABEL, Literal(alt, lang=language)) for alt in record.alt_labels)
         if record.description:
@@ -238,11 +267,15 @@ def generated_at(source: Source) -> Optional[str]:
 
 
 def provenance_triples(graph: URIRef, record: Occupation) -> list[Triple]:
-    """PROV-O description of a page's named graph: from which page, when, how, and how many skills
-    the page declares and lists (a partial page lists fewer than it declares)."""
+    """PROV-O description of a page's named graph: from which page, when, how, how many skills
+    the page declares and lists (a partial page lists fewer than it declares), and what it stated:
+    its occupation and each skill link (queryable per page, since the facts themselves sit merged
+    in the default graph)."""
     source = record.source
     page = URIRef(page_iri(source))
+    occupation = URIRef(record.iri)
     out = [
+        (graph, EG.occupation, occupation),
         (graph, RDF.type, PROV.Entity),
         (graph, PROV.wasDerivedFrom, page),
         (graph, EG.layout, Literal(source.layout)),
@@ -258,13 +291,14 @@ def provenance_triples(graph: URIRef, record: Occupation) -> list[Triple]:
     if declared is not None:
         out.append((graph, EG.skillsDeclared, Literal(declared, datatype=XSD.integer)))
     out.append((graph, EG.skillsListed, Literal(len(record.skills), datatype=XSD.integer)))
+    out.extend((graph, _STATED[link.relation], URIRef(link.skill.iri)) for link in record.skills)
     return out
 
 
 def page_graphs(
     reconciled: Reconciliation, *, base_iri: str, language: str = "en", provenance: bool = True
 ) -> list[PageGraph]:
-    """One PageGraph per record, in input order; each holds only what its page said.
+    """One PageGraph per record, in input order: the facts its page gave, and its provenance.
 
     A page's triple tuple may repeat a triple (harmless in RDF); writers and stores see each once.
     """
@@ -277,17 +311,26 @@ def page_graphs(
             raise InputError(record.source.location, "two records come from this one page")
         seen.add(g)
         triples = mapper.occupation(record, reconciled.ancestors.get(record.iri, ()))
-        if provenance:
-            triples.extend(provenance_triples(g, record))
-        graphs.append(PageGraph(iri=g, source=record.source, triples=tuple(triples)))
+        described = tuple(provenance_triples(g, record)) if provenance else ()
+        graphs.append(PageGraph(iri=g, source=record.source, triples=tuple(triples), provenance=described))
     return graphs
 
 
-def merged_triples(graphs: Iterable[PageGraph]) -> list[Triple]:
-    """The default graph: the union of every page's triples, without duplicates, in first-seen order."""
+def default_triples(graphs: Iterable[PageGraph]) -> list[Triple]:
+    """The default graph: every source's facts, each once, in first-seen order."""
     seen: dict = {}
     for graph in graphs:
         for triple in graph.triples:
+            seen[triple] = None
+    return list(seen)
+
+
+def merged_triples(graphs: Iterable[PageGraph]) -> list[Triple]:
+    """Everything as one graph (Turtle, JSON-LD, SHACL): the facts, then every provenance triple."""
+    graphs = list(graphs)
+    seen = dict.fromkeys(default_triples(graphs))
+    for graph in graphs:
+        for triple in graph.provenance:
             seen[triple] = None
     return list(seen)
 
@@ -303,12 +346,18 @@ def to_graph(graphs: Iterable[PageGraph]) -> Graph:
 
 
 def to_dataset(graphs: Iterable[PageGraph]) -> Dataset:
-    """Every page's named graph in one rdflib Dataset."""
+    """The dataset as the quad formats carry it: the facts in the default graph, each source's
+    provenance in its named graph."""
+    graphs = list(graphs)
     ds = Dataset()
     for prefix, namespace in PREFIXES.items():
         ds.bind(prefix, namespace, override=True)
+    default = ds.default_graph if hasattr(ds, "default_graph") else ds.default_context
+    for triple in default_triples(graphs):
+        default.add(triple)
     for graph in graphs:
-        named = ds.graph(graph.iri)
-        for triple in graph.triples:
-            named.add(triple)
+        if graph.provenance:
+            named = ds.graph(graph.iri)
+            for triple in graph.provenance:
+                named.add(triple)
     return ds

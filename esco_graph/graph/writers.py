@@ -88,6 +88,9 @@ class Rendered:
     TriG and JSON-LD get pyoxigraph terms made once per term. Lines are sorted, so output is
     deterministic and each subject's triples sit together. Skills recur across pages as the
     same triple objects (see rdf.Mapper), so each is formatted once.
+
+    The quad formats (TriG, N-Quads, a store) carry the facts once in the default graph and each
+    source's provenance in its named graph; the triple formats carry both as one graph.
     """
 
     def __init__(self, graphs: Sequence[PageGraph]):
@@ -95,7 +98,8 @@ class Rendered:
         self._terms: dict[int, tuple[str, object]] = {}  # id(term) -> (N-Triples, pyoxigraph term)
         self._lines: dict[int, str] = {}  # id(triple) -> its N-Triples line (without ' .')
         self._triples: dict[str, tuple] = {}  # line -> the triple
-        self._page_lines: Optional[list[list[str]]] = None
+        self._default: Optional[list[str]] = None
+        self._provenance: Optional[list[list[str]]] = None
         self._merged: Optional[list[str]] = None
 
     def _term(self, term) -> tuple[str, object]:
@@ -114,67 +118,99 @@ class Rendered:
         """A term as a pyoxigraph term."""
         return self._term(term)[1]
 
-    def page_lines(self) -> list[list[str]]:
-        """Per page graph, its sorted distinct 'subject predicate object' lines."""
-        if self._page_lines is None:
-            lines, triples, term = self._lines, self._triples, self.term
-            get = lines.get
+    def _lines_of(self, triples: Sequence[tuple], into: set) -> None:
+        """Add the N-Triples lines of `triples` to `into`, formatting only triples not seen before."""
+        lines, by_line, term = self._lines, self._triples, self.term
+        get = lines.get
+        found = list(map(get, map(id, triples)))  # triples seen on earlier pages: C-speed lookups
+        into.update(found)
+        if None in into:
+            into.discard(None)
+            for triple in compress(triples, map(is_, found, repeat(None))):
+                line = get(id(triple))
+                if line is None:
+                    s, p, o = triple
+                    line = lines[id(triple)] = f"{term(s)} {term(p)} {term(o)}"
+                    by_line.setdefault(line, triple)
+                into.add(line)
+
+    def default_lines(self) -> list[str]:
+        """The default graph's distinct lines (every source's facts), sorted."""
+        if self._default is None:
+            merged: set[str] = set()
+            for graph in self.graphs:
+                self._lines_of(graph.triples, merged)
+            self._default = sorted(merged)
+        return self._default
+
+    def provenance_lines(self) -> list[list[str]]:
+        """Per source, its named graph's sorted distinct lines."""
+        if self._provenance is None:
             out = []
             for graph in self.graphs:
-                found = list(map(get, map(id, graph.triples)))  # triples seen on earlier pages: C-speed lookups
-                page = set(found)
-                if None in page:
-                    page.discard(None)
-                    for triple in compress(graph.triples, map(is_, found, repeat(None))):
-                        line = get(id(triple))
-                        if line is None:
-                            s, p, o = triple
-                            line = lines[id(triple)] = f"{term(s)} {term(p)} {term(o)}"
-                            triples.setdefault(line, triple)
-                        page.add(line)
-                out.append(sorted(page))
-            self._page_lines = out
-        return self._page_lines
+                lines: set[str] = set()
+                self._lines_of(graph.provenance, lines)
+                out.append(sorted(lines))
+            self._provenance = out
+        return self._provenance
 
     def merged_lines(self) -> list[str]:
-        """The merged default graph's distinct lines, sorted."""
+        """Everything as one graph: the facts and every provenance triple, distinct, sorted."""
         if self._merged is None:
-            self._merged = sorted({line for lines in self.page_lines() for line in lines})
+            merged = set(self.default_lines())
+            for lines in self.provenance_lines():
+                merged.update(lines)
+            self._merged = sorted(merged)
         return self._merged
 
     def ntriples(self) -> bytes:
-        """The merged default graph as sorted N-Triples."""
+        """Everything as one graph, as sorted N-Triples."""
         return "".join([line + " .\n" for line in self.merged_lines()]).encode("utf-8")
 
-    def page_ntriples(self) -> Iterator[tuple[str, bytes]]:
-        """(graph IRI, its triples as N-Triples) per page: what a store load takes, one graph at a time."""
-        for graph, lines in zip(self.graphs, self.page_lines()):
-            yield str(graph.iri), "".join([line + " .\n" for line in lines]).encode("utf-8")
+    def named_graphs(self) -> Iterator[tuple[str, list[str]]]:
+        """(graph IRI, its lines) for every source with provenance, in input order."""
+        for graph, lines in zip(self.graphs, self.provenance_lines()):
+            if lines:
+                yield str(graph.iri), lines
+
+    def page_ntriples(self, chunk: int = 200_000) -> Iterator[tuple[Optional[str], bytes]]:
+        """What a store load takes: (None, the facts) in parts of at most `chunk` triples, then
+        (graph IRI, its provenance as N-Triples) per source."""
+        facts = self.default_lines()
+        for start in range(0, len(facts), chunk):
+            yield None, "".join([line + " .\n" for line in facts[start:start + chunk]]).encode("utf-8")
+        for iri, lines in self.named_graphs():
+            yield iri, "".join([line + " .\n" for line in lines]).encode("utf-8")
 
     def nquads_chunks(self) -> Iterator[bytes]:
-        """Every page's named graph as N-Quads, one chunk per page, pages in input order."""
-        for graph, lines in zip(self.graphs, self.page_lines()):
-            suffix = f" {self.term(graph.iri)} .\n"
+        """The default graph as N-Quads lines without a graph, then each source's named graph."""
+        yield "".join([line + " .\n" for line in self.default_lines()]).encode("utf-8")
+        for iri, lines in self.named_graphs():
+            suffix = f" {ox.NamedNode(iri)} .\n"
             yield "".join([line + suffix for line in lines]).encode("utf-8")
 
     def ox_triples(self) -> Iterator[ox.Triple]:
-        """The merged default graph as pyoxigraph triples, in line order."""
+        """Everything as one graph, as pyoxigraph triples, in line order."""
         term, triples = self.ox_term, self._triples
         for line in self.merged_lines():
             s, p, o = triples[line]
             yield ox.Triple(term(s), term(p), term(o))
 
     def ox_quads(self) -> Iterator[ox.Quad]:
-        """Every page's named graph as pyoxigraph quads, pages in input order."""
+        """The facts in the default graph, then each source's named graph, as pyoxigraph quads."""
         term, triples = self.ox_term, self._triples
-        for graph, lines in zip(self.graphs, self.page_lines()):
-            g = term(graph.iri)
+        default = ox.DefaultGraph()
+        for line in self.default_lines():
+            s, p, o = triples[line]
+            yield ox.Quad(term(s), term(p), term(o), default)
+        for iri, lines in self.named_graphs():
+            g = ox.NamedNode(iri)
             for line in lines:
                 s, p, o = triples[line]
                 yield ox.Quad(term(s), term(p), term(o), g)
 
     def merged_triples(self) -> list[tuple]:
-        """The merged default graph as rdflib-term triples, in first-seen order."""
+        """Everything as one graph, as rdflib-term triples, in first-seen order."""
         return merged_triples(self.graphs)
 
 

@@ -13,21 +13,26 @@ Semantics, the same on every store:
 
 * **Named graphs are replaced, never merged.** Loading a file (or ``load_graphs``) replaces each
   named graph it carries, whole: re-loading a page leaves the store as it was, and a changed page
-  replaces only its own graph. A file is parsed once to check it (a syntax error changes nothing),
+  replaces its own graph. A file is parsed once to check it (a syntax error changes nothing),
   then streamed graph by graph: one transaction per graph on the embedded store, one SPARQL 1.1
   Graph Store Protocol ``PUT`` per graph on a remote store; only one graph is in memory at a time
   (a graph of more than :data:`CHUNK_TRIPLES` triples goes in several parts).
 * **Default-graph triples are added** (set semantics: the same triple twice is one triple), because
-  the default graph is shared by everything loaded; to make a Turtle file's triples replaceable,
-  load it into a named graph (``load_file(path, graph=IRI)``, ``esco-graph load --graph IRI``).
-  Blank nodes in the default graph cannot be recognised on a reload and are reported as a warning.
-  Where a store's Graph Store has no usable default graph (Virtuoso) or its union graph leaves the
-  default graph out (Fuseki), default-graph triples go to the named graph
-  ``urn:esco-graph:default`` (:data:`DEFAULT_GRAPH_STANDIN`).
+  the default graph is shared by everything loaded. esco-graph's builds keep their facts there,
+  once, and each page's provenance in its named graph (see ``graph/mapping.py``); before graphs of
+  pages the store already has are replaced, what only those pages stated is taken out of the
+  default graph (:mod:`.retract`), so a changed page replaces exactly its links and the concepts
+  only it described. To make a Turtle file's triples replaceable, load it into a named graph
+  (``load_file(path, graph=IRI)``, ``esco-graph load --graph IRI``). Blank nodes in the default
+  graph cannot be recognised on a reload and are reported as a warning. Where a store's Graph Store
+  has no usable default graph (Virtuoso) or its union graph leaves the default graph out (Fuseki),
+  default-graph triples go to the named graph ``urn:esco-graph:default``
+  (:data:`DEFAULT_GRAPH_STANDIN`).
 * **Queries see every graph.** The default graph of a query is the union of all graphs: pyoxigraph's
   ``use_default_graph_as_union``, Oxigraph server's ``union-default-graph``, Fuseki's
-  ``urn:x-arq:UnionGraph``; Virtuoso and GraphDB do this by themselves. A triple sitting in several
-  graphs matches once per graph, so queries that count should use ``DISTINCT``.
+  ``urn:x-arq:UnionGraph``; Virtuoso and GraphDB do this by themselves. esco-graph's builds put
+  no fact in two graphs, so each counts once; a third-party file that repeats a triple in several
+  graphs matches once per graph.
 * The prefixes of :data:`esco_graph.namespaces.PREFIXES` (``esco:``, ``skos:``, ``dct:`` ...) may be
   used in queries without declaring them.
 

@@ -32,7 +32,7 @@ class StoreInfo:
     location: str
     kind: str
     graphs: int  # named graphs
-    triples: int  # triples in the named graphs, each graph's counted
+    triples: int  # triples in the named graphs (esco-graph's: provenance; the facts are in the default graph)
     pages: int  # pages whose graphs were loaded (prov:wasDerivedFrom)
     occupations: int
     skills: int
@@ -40,7 +40,7 @@ class StoreInfo:
 
     def lines(self) -> list[str]:
         return [f"store        {self.location} ({self.kind})", f"graphs       {self.graphs}",
-                f"triples      {self.triples} (in named graphs)", f"pages        {self.pages}",
+                f"triples      {self.triples} (in named graphs: provenance)", f"pages        {self.pages}",
                 f"occupations  {self.occupations}", f"skills       {self.skills}",
                 f"last change  {self.last_change or 'unknown (a remote store does not say)'}"]
 

@@ -17,6 +17,7 @@ from ..errors import InputError, OptionError, StoreError
 from ..terms import syntax_named, to_oxigraph
 from ..text import one_line
 from .results import QueryResult
+from .retract import retract_sources
 
 DEFAULT_GRAPH_LABEL = "(default graph)"
 DEFAULT_GRAPH_STANDIN = "urn:esco-graph:default"
@@ -189,6 +190,8 @@ class Store(ABC):
 
     #: ``embedded`` or the remote store type (``oxigraph``, ``virtuoso`` ...)
     kind: str = ""
+    #: the named graph that stands for the default graph on this store, or None (the default graph)
+    default_graph_iri: str | None = None
 
     @property
     @abstractmethod
@@ -230,6 +233,7 @@ class Store(ABC):
                 fmt = ox.RdfFormat.N_QUADS
             counts, default_bnodes = _scan(source, fmt, target, shown=path)  # a syntax error stops here
             self._before_load()
+            retract_sources(self, counts, self.default_graph_iri)
             report = LoadReport()
             if default_bnodes:
                 report.warnings.append(BNODE_WARNING.format(file=path))
@@ -260,14 +264,18 @@ class Store(ABC):
         return report
 
     def load_graphs(self, graphs: Iterable[tuple[str | None, bytes]],
-                    on_graph: Callable[[str, bool], None] | None = None) -> LoadReport:
+                    on_graph: Callable[[str, bool], None] | None = None, *,
+                    replacing: Iterable[str] = ()) -> LoadReport:
         """Load ``(graph IRI or None for the default graph, N-Triples bytes)`` pairs: each named graph
         replaced whole, default-graph triples added. What ``build --store`` uses.
 
+        ``replacing``: the IRIs of the source graphs the pairs carry; what only their earlier
+        versions stated is first taken out of the default graph (see :mod:`.retract`).
         The body may also be an iterable of (s, p, o) rdflib or pyoxigraph terms (see
         :func:`to_ntriples`). The pairs are consumed one at a time, so a generator keeps one graph
         in memory."""
         self._before_load()
+        retract_sources(self, replacing, self.default_graph_iri)
 
         def chunks():
             for iri, data in graphs:

@@ -192,6 +192,11 @@ class RemoteStore(Store):
         self._ready = True
 
     # -- loading --------------------------------------------------------------------------------
+    @property
+    def default_graph_iri(self) -> str | None:
+        self._ensure_configured()
+        return self.preset.default_graph
+
     def _send_graph(self, iri: str | None, body: Body, replace: bool = True) -> None:
         """One Graph Store request: PUT (replace) a named graph, or POST (add to) it or the default
         graph (or the named graph that stands for the default graph on this store)."""

@@ -15,7 +15,8 @@ from ..text import label_key
 OCCUPATION = "occupation"
 SKILL_KIND = "skill"
 ISCO_KIND = "isco-group"
-KINDS = (OCCUPATION, SKILL_KIND, ISCO_KIND)
+SKILL_GROUP = "skill-group"
+KINDS = (OCCUPATION, SKILL_KIND, ISCO_KIND, SKILL_GROUP)
 
 # Label normalisation is shared with the rest of the project (text.label_key).
 normalize_label = label_key
@@ -41,7 +42,7 @@ class Concept:
     """One ESCO concept as the vocabulary knows it."""
 
     iri: str
-    kind: str  # 'occupation' | 'skill' | 'isco-group'
+    kind: str  # 'occupation' | 'skill' | 'isco-group' | 'skill-group'
     label: str  # preferred label
     alt_labels: tuple[str, ...] = ()
     code: Optional[str] = None  # ESCO code '3114.1.5' for occupations, ISCO code '3114' for groups
@@ -50,7 +51,15 @@ class Concept:
     reuse_level: Optional[str] = None  # 'transversal'|'cross-sector'|'sector-specific'|'occupation-specific'
     description: Optional[str] = None
     digital: bool = False
-    broader: tuple[str, ...] = ()  # IRIs of broader concepts (parent occupation / ISCO group)
+    broader: tuple[str, ...] = ()  # IRIs of broader concepts (parent occupation / ISCO group / skill group)
+    # the rest of what the vocabulary says, for the graph's vocabulary facts (graph/vocabulary.py)
+    hidden_labels: tuple[str, ...] = ()
+    status: Optional[str] = None  # iso-thes:status, e.g. 'released'
+    modified: Optional[str] = None  # dct:modified, ISO 8601
+    schemes: tuple[str, ...] = ()  # skos:inScheme IRIs the vocabulary gives
+    scope_note: Optional[str] = None
+    definition: Optional[str] = None
+    regulated_note: Optional[str] = None  # esco:regulatedProfessionNote (an IRI in ESCO's CSV)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -69,6 +78,7 @@ class Draft:
     __slots__ = (
         "iri", "kind", "prefs", "alts", "code", "isco_code", "skill_type", "type_rank",
         "reuse_level", "reuse_rank", "description", "desc_rank", "digital", "broader",
+        "hidden", "status", "modified", "schemes", "scope_note", "definition", "regulated_note",
     )
 
     def __init__(self, iri: str, kind: str):
@@ -87,6 +97,30 @@ class Draft:
         self.desc_rank = 0
         self.digital = False
         self.broader: list[str] = []
+        self.hidden: dict[str, str] = {}
+        self.status: Optional[str] = None
+        self.modified: Optional[str] = None
+        self.schemes: list[str] = []
+        self.scope_note: Optional[str] = None
+        self.definition: Optional[str] = None
+        self.regulated_note: Optional[str] = None
+
+    def add_more(self, *, hidden: str = "", status: str = "", modified: str = "", schemes: str = "",
+                 scope_note: str = "", definition: str = "", regulated_note: str = "", broader: str = "") -> None:
+        """The facts that only the graph's vocabulary facts use: the first source to give one wins."""
+        for label in split_labels(hidden):
+            self.hidden.setdefault(normalize_label(label), label)
+        self.status = self.status or _clean(status) or None
+        self.modified = self.modified or _clean(modified) or None
+        self.scope_note = self.scope_note or _clean(scope_note) or None
+        self.definition = self.definition or _clean(definition) or None
+        self.regulated_note = self.regulated_note or _clean(regulated_note) or None
+        for iri in split_iris(schemes):
+            if iri not in self.schemes:
+                self.schemes.append(iri)
+        for iri in split_iris(broader):
+            if iri not in self.broader:
+                self.broader.append(iri)
 
     def add_pref(self, label: str, rank: int, skill_type: Optional[str] = None) -> None:
         label = _clean(label)
@@ -157,6 +191,13 @@ class Draft:
             description=self.description,
             digital=self.digital,
             broader=tuple(dict.fromkeys(self.broader)),
+            hidden_labels=tuple(label for norm, label in self.hidden.items() if norm != key and norm not in self.alts),
+            status=self.status,
+            modified=self.modified,
+            schemes=tuple(self.schemes),
+            scope_note=self.scope_note,
+            definition=self.definition,
+            regulated_note=self.regulated_note,
         ), (key, alt_keys)
 
 
@@ -175,6 +216,13 @@ def split_labels(value: Optional[str]) -> list[str]:
     if not value:
         return []
     return [part for part in (_clean(p) for p in re.split(r"[\r\n|]+", value)) if part]
+
+
+def split_iris(value: Optional[str]) -> list[str]:
+    """IRI lists as ESCO's CSV files write them: newline-, comma- or ' | '-separated."""
+    if not value:
+        return []
+    return [part for part in (p.strip() for p in re.split(r"[\r\n|,]+", value)) if part.startswith("http")]
 
 
 def isco_code_of(iri: str) -> Optional[str]:

@@ -22,6 +22,7 @@ from .concepts import (
     ISCO_KIND,
     MAIN,
     OCCUPATION,
+    SKILL_GROUP,
     SKILL_KIND,
     Concept,
     Draft,
@@ -155,6 +156,7 @@ class Loader:
     def _csv_occupations(self, name, header, reader, row: Row):
         uri, label, alts = row.getter("concepturi"), row.getter("preferredlabel"), row.getter("altlabels")
         isco, code, desc, status = row.getter("iscogroup"), row.getter("code"), row.getter("description"), row.getter("status")
+        more = self._more_getters(row)
         n = 0
         for r in reader:
             iri = uri(r).strip()
@@ -163,6 +165,7 @@ class Loader:
             d = self._draft(iri, OCCUPATION, name)
             if d is None:
                 continue
+            d.add_more(**{key: get(r) for key, get in more})
             d.add_pref(label(r), MAIN)
             for alt in split_labels(alts(r)):
                 d.add_alt(alt)
@@ -196,6 +199,7 @@ class Loader:
         uri, label, alts = row.getter("concepturi"), row.getter("preferredlabel"), row.getter("altlabels")
         stype, reuse, desc = row.getter("skilltype"), row.getter("reuselevel"), row.getter("description")
         status, schemes = row.getter("status"), row.getter("inscheme")
+        more = self._more_getters(row)
         n = 0
         for r in reader:
             iri = uri(r).strip()
@@ -204,6 +208,7 @@ class Loader:
             d = self._draft(iri, SKILL_KIND, name)
             if d is None:
                 continue
+            d.add_more(**{key: get(r) for key, get in more})
             skill_type = skill_type_of(stype(r))
             d.add_pref(label(r), rank, skill_type)
             for alt in split_labels(alts(r)):
@@ -216,46 +221,84 @@ class Loader:
             n += 1
         return n
 
+    @staticmethod
+    def _more_getters(row: Row) -> list[tuple[str, object]]:
+        """Getters of the columns Draft.add_more takes (absent columns give '')."""
+        return [(key, row.getter(column)) for key, column in (
+            ("hidden", "hiddenlabels"), ("status", "status"), ("modified", "modifieddate"), ("schemes", "inscheme"),
+            ("scope_note", "scopenote"), ("definition", "definition"), ("regulated_note", "regulatedprofessionnote"),
+            ("broader", "broaderconcepturi"),
+        )]
+
     def _csv_groups(self, name, header, reader, row: Row):
         uri, label, alts = row.getter("concepturi"), row.getter("preferredlabel"), row.getter("altlabels")
         ctype, code, desc, status = row.getter("concepttype"), row.getter("code"), row.getter("description"), row.getter("status")
-        n = other = 0
+        more = self._more_getters(row)
+        n = {ISCO_KIND: 0, SKILL_GROUP: 0}
         for r in reader:
             iri = uri(r).strip()
             if not iri or self._obsolete(status(r)):
                 continue
             t = ctype(r).strip().lower()
-            if t != "iscogroup" and not (not t and iri.startswith(ISCO_GROUP)):
-                other += 1
-                continue
-            d = self._draft(iri, ISCO_KIND, name)
+            kind = ISCO_KIND if t == "iscogroup" or (not t and iri.startswith(ISCO_GROUP)) else SKILL_GROUP
+            d = self._draft(iri, kind, name)
             if d is None:
                 continue
             d.add_pref(label(r), MAIN)
             for alt in split_labels(alts(r)):
                 d.add_alt(alt)
-            d.code = d.code or code(r).strip() or isco_code_of(iri)
+            d.add_more(**{key: get(r) for key, get in more})
+            d.code = d.code or code(r).strip() or (isco_code_of(iri) if kind == ISCO_KIND else None)
             d.set_description(desc(r), MAIN)
-            n += 1
-        if not n:
-            self._skip(name, "ESCO skill groups: not indexed" if other else "no ISCO group in it")
+            n[kind] += 1
+        if not any(n.values()):
+            self._skip(name, "no ISCO group or skill group in it")
             return None
-        return n, "ESCO ISCO groups"
+        what = "ESCO ISCO groups" if n[ISCO_KIND] >= n[SKILL_GROUP] else "ESCO skill groups"
+        return sum(n.values()), what
+
+    def _csv_hierarchy(self, name, header, reader, row: Row):
+        """skillsHierarchy_en.csv: each row a path of skill groups (levels 0-3), each level narrower
+        than the one before; the row's description and scope note are its deepest level's."""
+        levels = [(row.getter(f"level {i} uri"), row.getter(f"level {i} preferred term"), row.getter(f"level {i} code"))
+                  for i in range(4)]
+        desc, scope = row.getter("description"), row.getter("scope note")
+        n = 0
+        for r in reader:
+            parent = None
+            deepest = None
+            for uri, label, code in levels:
+                iri = uri(r).strip()
+                if not iri:
+                    break
+                d = self._draft(iri, SKILL_GROUP, name)
+                if d is None:
+                    break
+                d.add_pref(label(r), COLLECTION)
+                d.code = d.code or code(r).strip() or None
+                if parent is not None and parent not in d.broader:
+                    d.broader.append(parent)
+                parent, deepest = iri, d
+            if deepest is not None:
+                deepest.set_description(desc(r), COLLECTION)
+                deepest.add_more(scope_note=scope(r))
+                n += 1
+        return n, "the ESCO skills hierarchy"
 
     def _csv_broader(self, name, header, reader, row: Row):
         uri, ctype, broader = row.getter("concepturi"), row.getter("concepttype"), row.getter("broaderuri")
-        n = 0
+        n = {"occupation": 0, "skill": 0}
         for r in reader:
-            if ctype(r).strip().lower() not in ("occupation", "iscogroup"):
-                continue
+            pillar = "occupation" if ctype(r).strip().lower() in ("occupation", "iscogroup") else "skill"
             iri, parent = uri(r).strip(), broader(r).strip()
             if iri and parent:
                 self.broader[iri].append(parent)
-                n += 1
-        if not n:
-            self._skip(name, "ESCO skill-pillar broader relations: not indexed")
+                n[pillar] += 1
+        if not any(n.values()):
+            self._skip(name, "no broader relation in it")
             return None
-        return n, "ESCO occupation-pillar broader relations"
+        pillar = "occupation" if n["occupation"] >= n["skill"] else "skill"
+        return sum(n.values()), f"ESCO {pillar}-pillar broader relations"
 
     # ---- RDF -------------------------------------------------------------------------------
 
@@ -284,8 +327,8 @@ class Loader:
         drafts = self.drafts
         for iri, parents in self.broader.items():
             d = drafts.get(iri)
-            if d is not None and d.kind in (OCCUPATION, ISCO_KIND):
-                d.broader.extend(parents)
+            if d is not None:
+                d.broader.extend(p for p in parents if p not in d.broader)
         occ_by_code = {d.code: d for d in drafts.values() if d.kind == OCCUPATION and d.code}
         concepts = []
         keys: dict[str, tuple[str, tuple[str, ...]]] = {}

@@ -91,7 +91,6 @@ def sources(paths: Iterable[str | Path]) -> Iterator[Source]:
 
 # ESCO CSV files this module knows but does not index: (required columns, what they are).
 _KNOWN_UNUSED = (
-    ({"level 0 uri"}, "the ESCO skills hierarchy"),
     ({"occupationuri", "skilluri"}, "ESCO occupation-skill relations"),
     ({"originalskilluri", "relatedskilluri"}, "ESCO skill-skill relations"),
     ({"conceptschemeuri"}, "ESCO concept schemes"),
@@ -115,6 +114,8 @@ def classify_csv(columns: list[str]) -> tuple[Optional[str], str]:
     for required, what in _KNOWN_UNUSED:
         if required <= have:
             return None, what
+    if "level 0 uri" in have:
+        return "hierarchy", "the ESCO skills hierarchy"
     if {"concepturi", "broaderuri"} <= have:
         return "broader", "ESCO broader relations"
     if {"concepturi", "preferredlabel", "iscogroup"} <= have:
