@@ -18,6 +18,7 @@ STAGES = (
     ("graph", ("esco_graph.graph",)),
     ("shacl", ("esco_graph.shacl",)),
     ("store", ("esco_graph.store",)),
+    ("views", ("esco_graph.views",)),
     ("pipeline", ("esco_graph.pipeline",)),
     ("cli", ("esco_graph.cli", "esco_graph.__main__")),
 )

@@ -18,7 +18,7 @@ def run(*args, input=None):
 
 @pytest.mark.parametrize("command", [[], ["build"], ["parse"], ["validate"], ["load"], ["query"], ["update"], ["skills"],
                                      ["occupations"], ["store"], ["store", "info"], ["store", "graphs"],
-                                     ["store", "clear"]])
+                                     ["store", "clear"], ["diff"], ["show"], ["serve"]])
 def test_help(command):
     result = run(*command, "--help")
     assert result.exit_code == 0

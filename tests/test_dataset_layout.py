@@ -123,3 +123,16 @@ def test_which_pages_stated_a_link_and_when(tmp_path):
                 ?g eg:occupation <{record.iri}> ; eg:essentialSkill <{link.skill.iri}> ;
                    prov:wasDerivedFrom ?page ; prov:generatedAtTime ?when }} }}""").values()
         assert rows == [(ESCO.resolve().as_uri(), "2023-11-14T22:13:20Z")]
+
+
+def test_store_info_counts_pages_not_the_vocabulary_graph(tmp_path):
+    """The vocabulary's provenance graph names its files with prov:wasDerivedFrom; it is no page."""
+    from esco_graph.store.admin import info
+    from esco_graph.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary.load([Path(__file__).parent / "fixtures" / "vocab" / "csv"])
+    with open_store(tmp_path / "kg") as store:
+        result = build_graph([str(ESCO), str(DESTINAI)], store=store, vocabulary=vocabulary)
+        assert str(result.graphs[-1].iri).endswith("graph/vocabulary")  # the vocabulary's facts came too
+        shown = info(store)
+        assert shown.pages == 2 and shown.graphs == 3

@@ -12,6 +12,7 @@ import click
 from .. import __version__
 from .build import build, parse, validate
 from .store import load, occupations, query, skills, store_group, update
+from .views import diff, serve, show
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,7 +21,7 @@ def cli():
     """Turn occupation-profile pages into an ESCO-model RDF knowledge graph."""
 
 
-for command in (build, parse, validate, load, query, update, skills, occupations, store_group):
+for command in (build, parse, validate, load, query, update, skills, occupations, store_group, diff, show, serve):
     cli.add_command(command)
 
 __all__ = ["cli"]

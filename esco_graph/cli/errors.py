@@ -8,6 +8,9 @@
 | 3 | the graph does not conform to the SHACL shapes; nothing was written |
 | 4 | an output or store could not be written (missing folder, read-only, disk full, store down) |
 | 130 | interrupted (Ctrl-C) |
+
+`diff` is the exception, as `diff` itself is: 0 the graphs are equal, 1 they differ, 2 or more trouble
+(a bad input is 2 there, the other codes as above).
 """
 from __future__ import annotations
 

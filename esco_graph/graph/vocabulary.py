@@ -55,18 +55,55 @@ from ..namespaces import (
 from ..reconcile import isco_chain
 from .mapping import _REUSE_LEVEL_FACTS, _REUSE_LEVELS, _SKILL_TYPE_FACTS, _SKILL_TYPES, Mapper, PageGraph
 
+# Every IRI the facts use, resolved once (rdflib's Namespace attribute lookup is slow).
+_DCT_DESCRIPTION = DCT.description
+_DCT_MODIFIED = DCT.modified
+_EG_CONCEPT = EG.concept
+_EG_VOCABULARYFACTS = EG.vocabularyFacts
+_ESCO_MEMBERCONCEPT = ESCO.MemberConcept
+_ESCO_OCCUPATION = ESCO.Occupation
+_ESCO_SKILL = ESCO.Skill
+_ESCO_MEMBEROFISCOGROUP = ESCO.memberOfISCOGroup
+_ESCO_REGULATEDPROFESSIONNOTE = ESCO.regulatedProfessionNote
+_ESCO_SKILLREUSELEVEL = ESCO.skillReuseLevel
+_ESCO_SKILLTYPE = ESCO.skillType
+_ISO_THES_STATUS = ISO_THES.status
+_PROV_ENTITY = PROV.Entity
+_PROV_GENERATEDATTIME = PROV.generatedAtTime
+_PROV_WASDERIVEDFROM = PROV.wasDerivedFrom
+_RDF_TYPE = RDF.type
+_SKOS_CONCEPT = SKOS.Concept
+_SKOS_CONCEPTSCHEME = SKOS.ConceptScheme
+_SKOS_ALTLABEL = SKOS.altLabel
+_SKOS_BROADER = SKOS.broader
+_SKOS_BROADERTRANSITIVE = SKOS.broaderTransitive
+_SKOS_DEFINITION = SKOS.definition
+_SKOS_HASTOPCONCEPT = SKOS.hasTopConcept
+_SKOS_HIDDENLABEL = SKOS.hiddenLabel
+_SKOS_INSCHEME = SKOS.inScheme
+_SKOS_NARROWER = SKOS.narrower
+_SKOS_NOTATION = SKOS.notation
+_SKOS_PREFLABEL = SKOS.prefLabel
+_SKOS_SCOPENOTE = SKOS.scopeNote
+_SKOS_TOPCONCEPTOF = SKOS.topConceptOf
+_SKOSXL_LABEL = SKOSXL.Label
+_SKOSXL_ALTLABEL = SKOSXL.altLabel
+_SKOSXL_HIDDENLABEL = SKOSXL.hiddenLabel
+_SKOSXL_LITERALFORM = SKOSXL.literalForm
+_SKOSXL_PREFLABEL = SKOSXL.prefLabel
+
 FACT_MODES = ("none", "linked", "all")
 
-_TYPE, _CONCEPT, _SCHEME = RDF.type, SKOS.Concept, SKOS.ConceptScheme
+_TYPE, _CONCEPT, _SCHEME = _RDF_TYPE, _SKOS_CONCEPT, _SKOS_CONCEPTSCHEME
 _CLASSES = {
-    "occupation": (ESCO.MemberConcept, ESCO.Occupation),
-    "skill": (ESCO.MemberConcept, ESCO.Skill),
+    "occupation": (_ESCO_MEMBERCONCEPT, _ESCO_OCCUPATION),
+    "skill": (_ESCO_MEMBERCONCEPT, _ESCO_SKILL),
     "isco-group": (),
     "skill-group": (),
 }
 _HOME_SCHEME = {"occupation": OCCUPATION_SCHEME, "skill": SKILL_SCHEME, "isco-group": ISCO_SCHEME}
-_LABELS = (("pref", SKOS.prefLabel, SKOSXL.prefLabel), ("alt", SKOS.altLabel, SKOSXL.altLabel),
-           ("hidden", SKOS.hiddenLabel, SKOSXL.hiddenLabel))
+_LABELS = (("pref", _SKOS_PREFLABEL, _SKOSXL_PREFLABEL), ("alt", _SKOS_ALTLABEL, _SKOSXL_ALTLABEL),
+           ("hidden", _SKOS_HIDDENLABEL, _SKOSXL_HIDDENLABEL))
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 #: the schemes whose concepts without a broader concept are their top concepts
 _HIERARCHIES = (ISCO_SCHEME, OCCUPATION_SCHEME, "http://data.europa.eu/esco/concept-scheme/skills-hierarchy",
@@ -119,7 +156,7 @@ class _Facts:
         if concept.digital and DIGITAL_SCHEME not in schemes:
             schemes.append(DIGITAL_SCHEME)
         for scheme in schemes:
-            out.append((s, SKOS.inScheme, self.mapper.iri(scheme)))
+            out.append((s, _SKOS_INSCHEME, self.mapper.iri(scheme)))
             self.schemes.add(scheme)
         labels = {"pref": (concept.label,), "alt": concept.alt_labels, "hidden": concept.hidden_labels}
         for role, plain, xl in _LABELS:
@@ -128,50 +165,50 @@ class _Facts:
                 if not (role == "pref" and (concept.iri, "label") in given):
                     out.append((s, plain, literal))
                 node = self.label_node(s, role, text)
-                out += [(s, xl, node), (node, _TYPE, SKOSXL.Label), (node, SKOSXL.literalForm, literal)]
+                out += [(s, xl, node), (node, _TYPE, _SKOSXL_LABEL), (node, _SKOSXL_LITERALFORM, literal)]
         if concept.status:
-            out.append((s, ISO_THES.status, Literal(concept.status)))
+            out.append((s, _ISO_THES_STATUS, Literal(concept.status)))
         if concept.modified and _DATETIME.match(concept.modified):
-            out.append((s, DCT.modified, Literal(concept.modified, datatype=XSD.dateTime, normalize=False)))
-        for field, prop in (("description", DCT.description), ("scope_note", SKOS.scopeNote),
-                            ("definition", SKOS.definition)):
+            out.append((s, _DCT_MODIFIED, Literal(concept.modified, datatype=XSD.dateTime, normalize=False)))
+        for field, prop in (("description", _DCT_DESCRIPTION), ("scope_note", _SKOS_SCOPENOTE),
+                            ("definition", _SKOS_DEFINITION)):
             text = getattr(concept, field)
             if text and (concept.iri, field) not in given:
                 self.mapper._node_literal(s, prop, text, out)
         if concept.regulated_note:
             note = concept.regulated_note
             if note.startswith(("http://", "https://")):
-                out.append((s, ESCO.regulatedProfessionNote, self.mapper.iri(note)))
+                out.append((s, _ESCO_REGULATEDPROFESSIONNOTE, self.mapper.iri(note)))
             else:
-                self.mapper._node_literal(s, ESCO.regulatedProfessionNote, note, out)
+                self.mapper._node_literal(s, _ESCO_REGULATEDPROFESSIONNOTE, note, out)
         if kind == "occupation":
             if concept.code and (concept.iri, "code") not in given:
-                out.append((s, SKOS.notation, Literal(concept.code)))
+                out.append((s, _SKOS_NOTATION, Literal(concept.code)))
             if concept.isco_code:
-                out.append((s, ESCO.memberOfISCOGroup, self.mapper.iri(ISCO_GROUP + concept.isco_code)))
+                out.append((s, _ESCO_MEMBEROFISCOGROUP, self.mapper.iri(ISCO_GROUP + concept.isco_code)))
         elif kind == "skill":
             if concept.skill_type and (concept.iri, "skill_type") not in given:
-                out.append((s, ESCO.skillType, _SKILL_TYPES[concept.skill_type]))
+                out.append((s, _ESCO_SKILLTYPE, _SKILL_TYPES[concept.skill_type]))
                 out.extend(_SKILL_TYPE_FACTS[concept.skill_type])
             if concept.reuse_level and (concept.iri, "reuse_level") not in given:
-                out.append((s, ESCO.skillReuseLevel, _REUSE_LEVELS[concept.reuse_level]))
+                out.append((s, _ESCO_SKILLREUSELEVEL, _REUSE_LEVELS[concept.reuse_level]))
                 out.extend(_REUSE_LEVEL_FACTS[concept.reuse_level])
         elif kind == "isco-group" and concept.code:
-            out.append((s, SKOS.notation, Literal(concept.code)))
-            out.append((s, SKOS.notation, Literal(concept.code, datatype=URIRef(ISCO_NOTATION_TYPE))))
+            out.append((s, _SKOS_NOTATION, Literal(concept.code)))
+            out.append((s, _SKOS_NOTATION, Literal(concept.code, datatype=URIRef(ISCO_NOTATION_TYPE))))
         elif concept.code:
-            out.append((s, SKOS.notation, Literal(concept.code)))
+            out.append((s, _SKOS_NOTATION, Literal(concept.code)))
         for parent in concept.broader:
             p = self.iri(parent)
-            out.append((s, SKOS.broader, p))
-            out.append((p, SKOS.narrower, s))
+            out.append((s, _SKOS_BROADER, p))
+            out.append((p, _SKOS_NARROWER, s))
         for ancestor in self.ancestors(concept):
-            out.append((s, SKOS.broaderTransitive, self.iri(ancestor)))
+            out.append((s, _SKOS_BROADERTRANSITIVE, self.iri(ancestor)))
         if not concept.broader and kind in ("isco-group", "skill-group"):
             for scheme in schemes:
                 if scheme in _HIERARCHIES:
-                    out.append((s, SKOS.topConceptOf, self.mapper.iri(scheme)))
-                    out.append((self.mapper.iri(scheme), SKOS.hasTopConcept, s))
+                    out.append((s, _SKOS_TOPCONCEPTOF, self.mapper.iri(scheme)))
+                    out.append((self.mapper.iri(scheme), _SKOS_HASTOPCONCEPT, s))
 
     def ancestors(self, concept) -> list[str]:
         """Every broader concept, transitively (the vocabulary's hierarchies are small and acyclic;
@@ -271,13 +308,13 @@ def _page_given(reconciled) -> set[tuple[str, str]]:
 
 
 def _provenance(graph: URIRef, vocabulary, mode: str, facts: _Facts) -> list:
-    out = [(graph, RDF.type, PROV.Entity), (graph, EG.vocabularyFacts, Literal(mode))]
+    out = [(graph, _RDF_TYPE, _PROV_ENTITY), (graph, _EG_VOCABULARYFACTS, Literal(mode))]
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     when = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch and epoch.isdigit() else datetime.now(timezone.utc)
-    out.append((graph, PROV.generatedAtTime, Literal(when.strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)))
+    out.append((graph, _PROV_GENERATEDATTIME, Literal(when.strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)))
     for item in vocabulary.stats.get("files_read", []):
-        out.append((graph, PROV.wasDerivedFrom, URIRef(_file_iri(item["file"]))))
-    out.extend((graph, EG.concept, facts.iri(iri)) for iri, kind in facts.described.items()
+        out.append((graph, _PROV_WASDERIVEDFROM, URIRef(_file_iri(item["file"]))))
+    out.extend((graph, _EG_CONCEPT, facts.iri(iri)) for iri, kind in facts.described.items()
                if kind in ("occupation", "skill"))
     return out
 

@@ -14,12 +14,13 @@ PAGE_GRAPHS = """PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g prov:wasDerivedFrom ?page } } ORDER BY ?g"""
 COUNTS = """PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX esco: <http://data.europa.eu/esco/model#>
+PREFIX eg: <urn:esco-graph:vocab:>
 SELECT
   (COUNT(DISTINCT ?page) AS ?pages)
   (COUNT(DISTINCT ?occupation) AS ?occupations)
   (COUNT(DISTINCT ?skill) AS ?skills)
 WHERE {
-  { GRAPH ?g { ?g prov:wasDerivedFrom ?page } }
+  { GRAPH ?g { ?g prov:wasDerivedFrom ?page ; eg:layout ?layout } }
   UNION { ?occupation a esco:Occupation }
   UNION { ?skill a esco:Skill }
 }"""

@@ -16,6 +16,7 @@ from .base import (
     default_store_path,
     graph_label,
     named_node,
+    rdf_format,
 )
 from .results import QueryResult, to_term
 from .sparql import bind_values, query_form
@@ -32,6 +33,31 @@ class EmbeddedStore(Store):
     """
 
     kind = "embedded"
+
+    @classmethod
+    def in_memory(cls, name: str = "memory") -> "EmbeddedStore":
+        """A store in memory only (gone when closed): to query RDF files as a store (``diff``)."""
+        store = cls.__new__(cls)
+        store.path = Path(name)
+        store._store = ox.Store()
+        return store
+
+    def read_file(self, path: str | Path) -> None:
+        """Parse an RDF file straight into this store with pyoxigraph's bulk loader, without the
+        checking pass and graph-by-graph replacement of :meth:`load_file`: for a store in memory
+        that is read and thrown away (``diff``, ``show``). JSON-LD goes through :meth:`load_file`."""
+        fmt = rdf_format(path)
+        if not isinstance(fmt, ox.RdfFormat):
+            self.load_file(path)
+            return
+        if not Path(path).is_file():
+            raise InputError(str(path), "no such file" if not Path(path).exists() else "not a file")
+        try:
+            self.pyoxigraph.bulk_load(path=str(path), format=fmt)
+        except SyntaxError as e:
+            raise InputError(str(path), f"not valid {fmt.name}: {one_line(str(e))}") from None
+        except OSError as e:
+            raise InputError(str(path), f"cannot read: {e.strerror or e}") from None
 
     def __init__(self, path: str | Path | None = None, *, create: bool = True):
         self.path = Path(path).expanduser() if path is not None else default_store_path()

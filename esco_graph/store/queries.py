@@ -5,12 +5,12 @@ User values are never spliced into SPARQL text: they are bound as RDF terms thro
 store; on a remote store a ``VALUES`` block of N-Triples-escaped terms at the top of the WHERE group).
 The IRIs a first query returns are passed to the next ones in ``VALUES`` blocks of escaped terms.
 
-Why several small queries rather than one: the default graph of a query is the union of all graphs
-(every page has its own named graph), so a skill described in 500 pages has 500 copies of its label
-and of its type; one query joining the links with OPTIONAL labels and types multiplies the copies
-(500 x 500 rows per skill before DISTINCT) and takes seconds on an ESCO-scale store. Fetched apart
-(the links, then the labels, then the types, each DISTINCT), every query stays small, on every
-store. Rows are put together and sorted here, so all stores give the same rows in the same order.
+Why several small queries rather than one: a store may hold a triple in several graphs (esco-graph's
+own builds no longer do, but third-party files and stores loaded with the old per-page layout do),
+and the default graph of a query is the union of all graphs, so one query joining the links with
+OPTIONAL labels and types multiplies the copies. Fetched apart (the links, then the labels, then the
+types, each DISTINCT), every query stays small, on every store. Rows are put together and sorted
+here, so all stores give the same rows in the same order.
 
 A label is looked up exactly first (as given, in the language asked for: an index lookup) and,
 only when that finds nothing, in any case (a scan of the labels of that kind of concept); the
@@ -26,7 +26,7 @@ from ..errors import StoreError
 from .base import Store
 from .results import QueryResult
 
-__all__ = ["is_iri", "occupations_for_skill", "skills_of_occupation"]
+__all__ = ["details", "is_iri", "isco_path", "occupations_for_skill", "skills_of_occupation"]
 
 _PROLOGUE = """PREFIX esco: <http://data.europa.eu/esco/model#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -75,6 +75,16 @@ SKILL_TYPES = _PROLOGUE + """SELECT DISTINCT ?x ?v
 WHERE { %(values)s ?x esco:skillType ?v . }"""
 CODES = _PROLOGUE + """SELECT DISTINCT ?x ?v
 WHERE { %(values)s ?x skos:notation ?v . FILTER(DATATYPE(?v) = <http://www.w3.org/2001/XMLSchema#string>) }"""
+REUSE_LEVELS = _PROLOGUE + """SELECT DISTINCT ?x ?v
+WHERE { %(values)s ?x esco:skillReuseLevel ?v . }"""
+#: an occupation's ISCO groups and parent occupations (?x), with their codes and labels
+ISCO_PATH = _PROLOGUE + """SELECT DISTINCT ?x ?code ?label %(bound)s
+WHERE {
+  ?occupation skos:broaderTransitive ?x .
+  OPTIONAL { ?x skos:notation ?code FILTER(DATATYPE(?code) = <http://www.w3.org/2001/XMLSchema#string>) }
+  OPTIONAL { ?x skos:prefLabel ?label FILTER(LANGMATCHES(LANG(?label), ?lang)) }
+}"""
+_DETAILS = {"labels": LABELS, "skill_types": SKILL_TYPES, "codes": CODES, "reuse_levels": REUSE_LEVELS}
 
 SKILL_COLUMNS = ["occupation", "occupationLabel", "relation", "skillType", "skillLabel", "skill"]
 OCCUPATION_COLUMNS = ["skill", "skillLabel", "relation", "occupationLabel", "code", "occupation"]
@@ -145,6 +155,26 @@ def _details(store: Store, template: str, iris: set, warnings: list, **bindings)
             if v is not None and (x not in out or str(v) < str(out[x])):
                 out[x] = v
     return out
+
+
+def details(store: Store, what: str, iris, lang: str = "en") -> dict:
+    """{IRI term: value term} of a set of concepts: ``labels``, ``skill_types``, ``codes`` or
+    ``reuse_levels`` (the smallest value where a concept has several)."""
+    warnings: list[str] = []
+    bindings = {"lang": lang} if what == "labels" else {}
+    return _details(store, _DETAILS[what], set(iris), warnings, **bindings)
+
+
+def isco_path(store: Store, occupation, lang: str = "en") -> list[tuple[str, str, str]]:
+    """(IRI, code, label) of an occupation's ancestors (ISCO groups, parent occupations), shortest
+    code first: the ISCO path from the major group down."""
+    r = _query(store, ISCO_PATH, {"occupation": occupation, "lang": ox.Literal(lang)})
+    found: dict[str, tuple] = {}
+    for x, code, label in r.rows:
+        key = x.value
+        if key not in found or (label is not None and found[key][2] == ""):
+            found[key] = (key, code.value if code is not None else "", label.value if label is not None else "")
+    return sorted(found.values(), key=lambda t: (len(t[1]), t[1], t[0]))
 
 
 def _type_name(t):
