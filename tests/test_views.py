@@ -3,7 +3,6 @@ endpoint and a query page over the embedded store), issue 16."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
