@@ -4,7 +4,8 @@ Only the standard library speaks HTTP (``http.client``: persistent connections a
 bodies; urllib's digest code computes the digest answer). Credentials come only from
 ``ESCO_GRAPH_USER``/``ESCO_GRAPH_PASSWORD`` or the netrc file (``$NETRC`` or ``~/.netrc``), are
 sent with basic or digest auth as the server asks, and never appear in messages (URLs are
-scrubbed of user info, passwords of four characters or more are masked).
+scrubbed of user info; the password, URL-encoded or not, the Basic token and every Authorization
+value sent are masked in whatever a server sends back).
 """
 from __future__ import annotations
 
@@ -178,6 +179,7 @@ class HttpClient:
         self._creds_loaded = False
         self._creds: Credentials | None = None
         self._challenge: tuple[str, dict] | None = None  # ("digest"|"basic", parameters)
+        self._sent_authorizations: set[str] = set()  # every Authorization value sent (scrubbed from messages)
         self._digest = None
         #: a body-less GET that needs the same credentials as the loads (learns the auth challenge)
         self.preauth_url: str | None = None
@@ -193,10 +195,26 @@ class HttpClient:
             self._creds_loaded = True
         return self._creds
 
-    def scrub(self, text: str) -> str:
+    def secrets(self) -> list[str]:
+        """Every form in which a credential could come back in a server's answer: the password (as
+        is and URL-encoded), the Basic token (with and without padding), the Authorization values sent."""
         c = self._creds
-        if c and len(c.password) >= 4:
-            text = text.replace(c.password, "***")
+        found = set(self._sent_authorizations)
+        if c and c.password:
+            token = base64.b64encode(f"{c.user}:{c.password}".encode("utf-8")).decode("ascii")
+            found |= {c.password, urllib.parse.quote(c.password, safe=""), urllib.parse.quote_plus(c.password),
+                      token, token.rstrip("=")}
+            found |= {value.split(" ", 1)[1] for value in self._sent_authorizations if " " in value}
+        return sorted((x for x in found if x), key=len, reverse=True)  # longest first: no partial masks
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every credential masked (a server may echo the request: proxies, error pages).
+        A password under four characters is masked where it stands alone, not inside other words."""
+        for secret in self.secrets():
+            if len(secret) >= 4:
+                text = text.replace(secret, "***")
+            else:
+                text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
         return text
 
     def _authorization(self, method: str, url: str) -> str | None:
@@ -205,6 +223,7 @@ class HttpClient:
         scheme, params = self._challenge
         if scheme == "basic":
             token = base64.b64encode(f"{self.creds.user}:{self.creds.password}".encode("utf-8")).decode("ascii")
+            self._sent_authorizations.add(f"Basic {token}")
             return f"Basic {token}"
         if self._digest is None:
             mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
@@ -212,6 +231,8 @@ class HttpClient:
             self._digest = urllib.request.AbstractDigestAuthHandler(mgr)
         req = urllib.request.Request(url, method=method)
         value = self._digest.get_authorization(req, params)
+        if value:
+            self._sent_authorizations.add(f"Digest {value}")
         return f"Digest {value}" if value else None
 
     def _take_challenge(self, resp: Response) -> bool:

@@ -24,6 +24,7 @@ from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
 from .model import Occupation
 from .namespaces import DEFAULT_BASE_IRI, ESCO, RDF
+from .text import source_date
 from .parse import (
     ParseContext,
     detect_layout,
@@ -208,8 +209,21 @@ def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
     from .parse.split import prepare
 
     prepare()
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield from pool.imap(_parse_deferred_one, deferred, chunksize=32)
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    # a pool that notices a worker's death (killed, out of memory): multiprocessing.Pool would wait forever
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        try:
+            for result in pool.map(_parse_deferred_one, deferred, chunksize=32):
+                done += 1
+                yield result
+        except BrokenProcessPool:
+            left = [page.location for _, page, _, _ in deferred[done:]]
+            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+            raise EscoGraphError(f"a parse worker died (killed, or out of memory) while parsing {shown}; "
+                                 "the build stopped and wrote nothing") from None
 
 
 def effective_jobs(jobs: Optional[int]) -> int:
@@ -342,6 +356,7 @@ def check_build(*, outputs: Sequence[str] = (), format: Optional[str] = None, re
     IRI as minting uses it."""
     base_iri = check_base_iri(base_iri)
     check_language(language)
+    source_date()  # a SOURCE_DATE_EPOCH no calendar holds is refused now, not after the parse
     if list(outputs).count("-") > 1:
         raise OptionError("standard output ('-') is named more than once")
     for destination in outputs:

@@ -1,10 +1,13 @@
 """Small text helpers shared by the parsers and the IRI minting."""
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+from datetime import datetime, timezone
+from typing import Optional
 
-from .errors import DataQualityError
+from .errors import DataQualityError, OptionError
 
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -97,3 +100,24 @@ def sparql_message(exc: BaseException) -> str:
         options = [o.strip() for o in rest.split(",")][:4]
         text = f"{head}expected one of {', '.join(options)}, ..."
     return at + one_line(text, 160)
+
+
+def iso_utc(timestamp: float) -> Optional[str]:
+    """A POSIX timestamp as an ISO 8601 UTC string with second precision; None for one no calendar
+    holds (a file's mtime in the year 10000, a tar member's huge PAX mtime)."""
+    try:
+        return datetime.fromtimestamp(int(timestamp), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def source_date() -> Optional[str]:
+    """SOURCE_DATE_EPOCH (reproducible builds) as an ISO 8601 UTC string, None when unset; an
+    OptionError when it is not a Unix time in years 1-9999."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or epoch.strip() == "":
+        return None
+    when = iso_utc(int(epoch)) if epoch.strip().isdigit() else None
+    if when is None:
+        raise OptionError(f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a Unix time (seconds since 1970, before year 10000)")
+    return when

@@ -11,11 +11,24 @@ import click
 
 from .. import __version__
 from .build import build, parse, validate
+from .errors import EXIT_INTERRUPTED, CommandError
 from .store import load, occupations, query, skills, store_group, update
 from .views import diff, serve, show
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group: Ctrl-C anywhere in a command (not only inside the library calls) exits
+    130 with one line, as the README's table says, instead of click's "Aborted!" and 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise CommandError("interrupted; an output being written was left as it was before",
+                               EXIT_INTERRUPTED) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="esco-graph")
 def cli():
     """Turn occupation-profile pages into an ESCO-model RDF knowledge graph."""

@@ -37,8 +37,17 @@ class CommandError(click.ClickException):
     """A library error as one line on stderr, with the documented exit code."""
 
     def __init__(self, message: str, exit_code: int = EXIT_INPUT):
-        super().__init__(message)
+        super().__init__(one_line_message(message))
         self.exit_code = exit_code
+
+
+def one_line_message(message: str) -> str:
+    """A message stays one line whatever it quotes (a file name holding a newline or a control
+    character): those are shown escaped. A SHACL report (several lines on purpose) is kept."""
+    head, sep, rest = message.partition("\n")
+    if head.endswith("does not conform to the SHACL shapes:") and sep:
+        return message
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in message)
 
 
 def exit_code_of(exc: EscoGraphError) -> int:

@@ -10,8 +10,10 @@ import time
 import click
 
 from ..files import atomic_output, write_atomic
-from ..views.diff import REPORT_FORMATS, changeset, diff as diff_graphs, render
-from ..views.picture import PICTURE_FORMATS, picture_format, show as show_picture
+from ..views.diff import REPORT_FORMATS, changeset, render
+from ..views.diff import diff as diff_graphs
+from ..views.picture import PICTURE_FORMATS, picture_format
+from ..views.picture import show as show_picture
 from ..views.serve import serve as serve_store
 from .errors import EXIT_OUTPUT, EXIT_USAGE, CommandError, library_errors
 from .options import open_store_from_options, pop_store_options, store_options

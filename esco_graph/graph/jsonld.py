@@ -44,9 +44,11 @@ def read_local_jsonld(path: Union[str, Path]) -> str:
         raise InputError(location, f"cannot read as UTF-8 JSON: {exc}") from None
     try:
         document = json.loads(text)
+        reference = _external_context(document)
     except json.JSONDecodeError as exc:
         raise InputError(location, f"not JSON: {exc}") from None
-    reference = _external_context(document)
+    except RecursionError:
+        raise InputError(location, "JSON nested deeper than Python's parser goes (no JSON-LD document nests so deep)") from None
     if reference is not None:
         raise InputError(
             location,

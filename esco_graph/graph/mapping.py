@@ -15,9 +15,7 @@ property and language, so re-loading never duplicates and diffs stay meaningful.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -52,7 +50,7 @@ from ..namespaces import (
     SKILL_TYPE_LABELS,
 )
 from ..reconcile import Reconciliation, isco_chain
-from ..text import slug
+from ..text import slug, source_date
 
 Triple = tuple  # (subject, predicate, object) of rdflib terms
 
@@ -260,10 +258,7 @@ class Mapper:
 
 def generated_at(source: Source) -> Optional[str]:
     """When the page's graph was made: SOURCE_DATE_EPOCH if set (reproducible builds), else when the page was retrieved."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return source.retrieved
+    return source_date() or source.retrieved
 
 
 def provenance_triples(graph: URIRef, record: Occupation) -> list[Triple]:

@@ -27,7 +27,6 @@ reconciliation does and reports them.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,7 +52,15 @@ from ..namespaces import (
     SKOSXL,
 )
 from ..reconcile import isco_chain
-from .mapping import _REUSE_LEVEL_FACTS, _REUSE_LEVELS, _SKILL_TYPE_FACTS, _SKILL_TYPES, Mapper, PageGraph
+from ..text import source_date
+from .mapping import (
+    _REUSE_LEVEL_FACTS,
+    _REUSE_LEVELS,
+    _SKILL_TYPE_FACTS,
+    _SKILL_TYPES,
+    Mapper,
+    PageGraph,
+)
 
 # Every IRI the facts use, resolved once (rdflib's Namespace attribute lookup is slow).
 _DCT_DESCRIPTION = DCT.description
@@ -309,9 +316,8 @@ def _page_given(reconciled) -> set[tuple[str, str]]:
 
 def _provenance(graph: URIRef, vocabulary, mode: str, facts: _Facts) -> list:
     out = [(graph, _RDF_TYPE, _PROV_ENTITY), (graph, _EG_VOCABULARYFACTS, Literal(mode))]
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch and epoch.isdigit() else datetime.now(timezone.utc)
-    out.append((graph, _PROV_GENERATEDATTIME, Literal(when.strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)))
+    when = source_date() or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out.append((graph, _PROV_GENERATEDATTIME, Literal(when, datatype=XSD.dateTime)))
     for item in vocabulary.stats.get("files_read", []):
         out.append((graph, _PROV_WASDERIVEDFROM, URIRef(_file_iri(item["file"]))))
     out.extend((graph, _EG_CONCEPT, facts.iri(iri)) for iri, kind in facts.described.items()

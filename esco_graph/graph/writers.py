@@ -102,6 +102,7 @@ class Rendered:
         self._provenance: Optional[list[list[str]]] = None
         self._merged: Optional[list[str]] = None
         self._ntriples: Optional[bytes] = None
+        self._huge: Optional[bool] = None
 
     def term(self, term) -> str:
         """A term in N-Triples syntax (pyoxigraph escapes it), made once per term object."""
@@ -187,15 +188,48 @@ class Rendered:
         """Everything as one graph, as pyoxigraph quads of the default graph, in line order: the
         N-Triples text read back by pyoxigraph's parser, which makes the terms several times faster
         than building them one by one in Python."""
+        if self._has_huge_lines():
+            return self._built(self.merged_lines(), ox.DefaultGraph())
         return ox.parse(self.ntriples(), format=ox.RdfFormat.N_TRIPLES)
 
     def ox_quads(self) -> Iterator[ox.Quad]:
         """The facts in the default graph, then each source's named graph, as pyoxigraph quads."""
+        if self._has_huge_lines():
+            return self._built_quads()
         return ox.parse(b"".join(self.nquads_chunks()), format=ox.RdfFormat.N_QUADS)
+
+    def _has_huge_lines(self) -> bool:
+        """Whether a line is beyond what pyoxigraph's parser buffers (16 MiB: a 20 MB description):
+        then the terms are built in Python instead, slower but without limit."""
+        if self._huge is None:
+            limit = _PARSER_BUFFER // 4  # characters that may take 4 bytes each
+            self._huge = any(len(line) > limit and len(line.encode("utf-8")) > _PARSER_BUFFER - 1024
+                             for line in self.merged_lines())
+        return self._huge
+
+    def _built(self, lines: Iterable[str], graph) -> Iterator[ox.Quad]:
+        by_line = self._by_line()
+        for line in lines:
+            s, p, o = (_ox_term(t) for t in by_line[line])
+            yield ox.Quad(s, p, o, graph)
+
+    def _built_quads(self) -> Iterator[ox.Quad]:
+        yield from self._built(self.default_lines(), ox.DefaultGraph())
+        for iri, lines in self.named_graphs():
+            yield from self._built(lines, ox.NamedNode(iri))
+
+    def _by_line(self) -> dict[str, tuple]:
+        lines = self._lines
+        return {lines[id(t)]: t for g in self.graphs for part in (g.triples, g.provenance) for t in part
+                if id(t) in lines}
 
     def merged_triples(self) -> list[tuple]:
         """Everything as one graph, as rdflib-term triples, in first-seen order."""
         return merged_triples(self.graphs)
+
+
+#: pyoxigraph's parsers hold at most this many bytes of one token
+_PARSER_BUFFER = 16 * 1024 * 1024
 
 
 def _ox_term(term):

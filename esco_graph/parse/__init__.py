@@ -46,6 +46,17 @@ def parsers() -> dict[str, ModuleType]:
 _STRIP = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 
 
+#: No occupation page comes near this many lines (ESCO's pages: under 2,000; DestinAI's: a few
+#: hundred): beyond it a page is refused with its reason, in time and memory linear in its size.
+MAX_PAGE_LINES = 50_000
+
+
+def check_page_size(lines: list[str], location: str) -> None:
+    if len(lines) > MAX_PAGE_LINES:
+        raise InputError(location, f"{len(lines)} lines is more than any occupation page holds "
+                                   f"(at most {MAX_PAGE_LINES}); not parsed")
+
+
 def page_lines(text: str) -> list[str]:
     """The page's lines, stripped of surrounding white space (incl. NBSP and zero-width spaces)."""
     strip = _STRIP
@@ -57,6 +68,7 @@ def detect_layout(text: Union[str, list[str]], location: str = "<page>") -> str:
 
     Takes the page text, or its `page_lines` when the caller has them already."""
     lines = page_lines(text) if isinstance(text, str) else text
+    check_page_size(lines, location)
     found = [name for name, module in parsers().items() if module.detect(lines)]
     if len(found) == 1:
         return found[0]
@@ -71,6 +83,7 @@ def parse_text(
 ) -> Occupation:
     """Parse page text of a known or detected layout into an Occupation record (`lines`: its page_lines, if at hand)."""
     lines = page_lines(text) if lines is None else lines
+    check_page_size(lines, source.location)
     layout = layout or detect_layout(lines, source.location)
     try:
         module = parsers()[layout]

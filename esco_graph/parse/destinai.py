@@ -26,6 +26,12 @@ from ..model import (
 from ..text import clean_label, declared_count
 from .split import LOW_CONFIDENCE, Piece, split_runs
 
+#: Caps on what the splitter takes (issue 14): real DestinAI lines hold a few hundred characters
+#: (under 200 labels a page); these are ten times any real page, and what the splitter does well
+#: within seconds and under 200 MB. Beyond them a page is refused with its reason, never split.
+MAX_RUN_CHARS = 20_000  # one run-together line
+MAX_PAGE_RUN_CHARS = 40_000  # all the run-together lines of a page
+
 LAYOUT = "destinai"
 USES_LEXICON = True  # parsed after the pages that contribute known labels
 
@@ -43,6 +49,17 @@ def detect(lines: list[str]) -> bool:
     return any("GLOBAL STANDARDS" in line and _MARKER.match(line) for line in lines)
 
 
+def _check_caps(runs: dict, where: str) -> None:
+    lengths = [len(text) for text in runs.values() if isinstance(text, str)]
+    longest = max(lengths, default=0)
+    if longest > MAX_RUN_CHARS:
+        raise InputError(where, f"a run-together line of {longest} characters is longer than any real page's "
+                                f"(at most {MAX_RUN_CHARS}); the page is not split")
+    if sum(lengths) > MAX_PAGE_RUN_CHARS:
+        raise InputError(where, f"its run-together lines hold {sum(lengths)} characters, more than any real page "
+                                f"(at most {MAX_PAGE_RUN_CHARS}); the page is not split")
+
+
 def parse(lines: list[str], source: Source, context=None) -> Occupation:
     """Read the record; split the run-together labels; check them against the declared counts."""
     where = source.location
@@ -58,6 +75,7 @@ def parse(lines: list[str], source: Source, context=None) -> Occupation:
     summary, description = _read_description(body, content[0][0] + 1)
     runs, declared_total, declared_essential, declared_optional = _read_skills(body, where)
 
+    _check_caps(runs, where)
     lexicon = getattr(context, "lexicon", None)
     links: list[SkillLink] = []
     notes: list[str] = []

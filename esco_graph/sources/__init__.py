@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +38,7 @@ from .pages import (
     PAGE_SUFFIXES,
     SKIP_NAMES,
     Page,
+    check_regular,
     page_from_bytes,
     read_bounded,
     read_file,
@@ -179,7 +181,10 @@ def _expand(item: str, state: _State) -> Iterator[Union[Page, InputError]]:
         archive, member = _member_spec(item)
         yield from archive_file(archive, Path(archive), only=member)
     elif _GLOB_CHARS & set(item):
-        matches = sorted(glob.glob(item, recursive=True))
+        matches = _glob(item)
+        if isinstance(matches, InputError):
+            yield matches
+            return
         if not matches:
             yield InputError(item, "no file matches the pattern")
             return
@@ -191,6 +196,68 @@ def _expand(item: str, state: _State) -> Iterator[Union[Page, InputError]]:
                 yield from _file(match, match_path)
     else:
         yield InputError(item, "no such file or folder")
+
+
+#: a pattern matching more paths than this is refused
+MAX_GLOB_MATCHES = 200_000
+
+
+def _glob(pattern: str) -> Union[list[str], InputError]:
+    """The paths a pattern matches, sorted. A ``**`` is walked here rather than by the glob module,
+    which follows links into loops (three links back to their folder: minutes, memory growing):
+    each real folder is entered once, so every file comes once and the walk ends."""
+    if "**" not in pattern:
+        return sorted(glob.glob(pattern))
+    parts = pattern.split(os.sep)
+    fixed = next(i for i, part in enumerate(parts) if _GLOB_CHARS & set(part) or part == "**")
+    root = os.sep.join(parts[:fixed]) or ("/" if pattern.startswith(os.sep) else ".")
+    regex = re.compile(_glob_regex(pattern))
+    found: list[str] = []
+    visited: set[str] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs + sorted(f for f in files if not f.startswith(".")):
+            path = os.path.join(folder, name)
+            if root == "." and not pattern.startswith("."):  # os.walk says ./a/b.txt for the pattern's a/b.txt
+                path = path[2:]
+            if regex.fullmatch(path):
+                found.append(path)
+                if len(found) > MAX_GLOB_MATCHES:
+                    return InputError(pattern, f"matches more than {MAX_GLOB_MATCHES} paths; not read")
+    return sorted(found)
+
+
+def _glob_regex(pattern: str) -> str:
+    """A glob pattern (``*``, ``?``, ``[...]``, ``**``) as a regular expression over whole paths."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[" and "]" in pattern[i + 2:]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1:end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return "".join(out)
 
 
 def _member_spec(item: str) -> Optional[tuple[str, str]]:
@@ -219,6 +286,11 @@ def _folder(item: str, path: Path) -> Iterator[Union[Page, InputError]]:
 
 
 def _file(item: str, path: Path) -> Iterator[Union[Page, InputError]]:
+    try:
+        check_regular(path, item)
+    except InputError as error:
+        yield error
+        return
     if archive_kind_of_file(path):
         yield from archive_file(item, path)
     else:

@@ -13,12 +13,12 @@ from typing import Iterator, Optional, Union
 from urllib.parse import quote
 
 from ..errors import InputError
+from ..text import iso_utc
 from .pages import (
     MAX_PAGE_BYTES,
     PAGE_SUFFIXES,
     SKIP_NAMES,
     Page,
-    iso_utc,
     page_from_bytes,
 )
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Union
 
 from ..errors import InputError
+from ..text import iso_utc
 
 #: Files that are never pages, skipped when walking a folder.
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
@@ -42,11 +44,6 @@ def rooted(page: Page, root: "str | Path", base_iri: str) -> Page:
         if page.iri.startswith(prefix + root_uri):
             return replace(page, iri=f"{base_iri}source/{page.iri[len(prefix + root_uri):]}")
     return page
-
-
-def iso_utc(timestamp: float) -> str:
-    """A POSIX timestamp as an ISO 8601 UTC string with second precision."""
-    return datetime.fromtimestamp(int(timestamp), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def decode(data: bytes, location: str) -> str:
@@ -198,8 +195,22 @@ def page_from_bytes(data: bytes, location: str, *, iri: str, retrieved: str | No
     )
 
 
+def check_regular(path: Union[str, Path], location: str) -> None:
+    """Refuse a FIFO, device or socket before it is opened: reading one can wait forever."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return  # the open below says so
+    except OSError as exc:
+        raise InputError(location, exc.strerror or str(exc)) from None
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device")
+        raise InputError(location, f"{kind}, not a file: not read")
+
+
 def read_bounded(path: Union[str, Path], location: str, *, what: str = "page") -> bytes:
     """A file's bytes, at most one more than a page can hold; one InputError naming it otherwise."""
+    check_regular(path, location)
     try:
         with open(path, "rb") as handle:
             return handle.read(MAX_PAGE_BYTES + 1)
@@ -219,7 +230,7 @@ def read_file(path: Union[str, Path], location: str | None = None) -> Page:
     location = location or str(path)
     data = read_bounded(path, location)
     try:
-        stat = path.stat()
+        mtime = path.stat().st_mtime
     except OSError as exc:
         raise InputError(location, exc.strerror or str(exc)) from None
-    return page_from_bytes(data, location, iri=path.resolve().as_uri(), retrieved=iso_utc(stat.st_mtime))
+    return page_from_bytes(data, location, iri=path.resolve().as_uri(), retrieved=iso_utc(mtime))

@@ -98,9 +98,13 @@ class RemoteStore(Store):
     def __init__(self, endpoint: str, store_type: str = "auto", *, query_path: str | None = None,
                  update_path: str | None = None, gsp_path: str | None = None, timeout: float = 120.0,
                  retries: int = 3, backoff: float = 0.5, row_cap: int | None = None, sleep=time.sleep):
-        parts = urllib.parse.urlsplit(endpoint) if endpoint else None
-        if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise StoreError(f"--endpoint must be an http:// or https:// URL, not {scrub_url(endpoint or '')!r}")
+        try:
+            parts = urllib.parse.urlsplit(endpoint) if endpoint else None
+            port_ok = parts is not None and (parts.port is None or parts.port > 0)  # .port raises on :abc, :99999
+        except ValueError as e:
+            raise OptionError(f"--endpoint {endpoint!r} is not a valid URL ({e})") from None
+        if not parts or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+            raise OptionError(f"--endpoint must be an http:// or https:// URL, not {scrub_url(endpoint or '')!r}")
         if parts.username is not None or parts.password is not None:
             raise StoreError(f"credentials in the endpoint URL are not accepted ({scrub_url(endpoint)}): "
                              "set ESCO_GRAPH_USER and ESCO_GRAPH_PASSWORD, or use ~/.netrc")
@@ -180,10 +184,10 @@ class RemoteStore(Store):
             resp = self._post_form(self.query_url, {"query": "ASK {}"}, "application/sparql-results+json",
                                    what="connecting")
         if resp.status == 403:
-            raise StoreAuthError(f"{self.location} refused access (HTTP 403)"
-                                 + (f": {server_message(resp)}" if resp.body else ""))
+            raise StoreAuthError(self._http.scrub(f"{self.location} refused access (HTTP 403)"
+                                                  + (f": {server_message(resp)}" if resp.body else "")))
         if resp.status >= 500:
-            raise StoreUnavailable(f"{self.location} answered HTTP {resp.status}: {server_message(resp)}")
+            raise StoreUnavailable(self._http.scrub(f"{self.location} answered HTTP {resp.status}: {server_message(resp)}"))
 
     def ping(self) -> None:
         """Check the store answers (and accepts the credentials); raises StoreError if not."""
@@ -300,13 +304,23 @@ class RemoteStore(Store):
             doc = json.loads(resp.body)
         except ValueError as e:
             raise StoreError(f"the store's SPARQL results JSON is not valid JSON: {e}") from None
-        if "boolean" in doc:
-            return [], [], bool(doc["boolean"])
-        variables = list(doc.get("head", {}).get("vars", []))
-        bnodes: dict[str, ox.BlankNode] = {}
-        rows = []
-        for b in doc.get("results", {}).get("bindings", []):
-            rows.append(tuple(term_from_json(b[v], bnodes) if v in b else None for v in variables))
+        try:
+            if "boolean" in doc:
+                if not isinstance(doc["boolean"], bool):
+                    raise ValueError(f"'boolean' is {doc['boolean']!r}, not true or false")
+                return [], [], doc["boolean"]
+            variables = [str(v) for v in doc["head"]["vars"]]
+            bnodes: dict[str, ox.BlankNode] = {}
+            rows = []
+            if not all(isinstance(v, str) for v in doc["head"]["vars"]):
+                raise ValueError("a variable name that is not a string")
+            for b in doc["results"]["bindings"]:
+                if not isinstance(b, dict):
+                    raise ValueError(f"a binding that is not an object: {b!r}"[:120])
+                rows.append(tuple(term_from_json(b[v], bnodes) if v in b else None for v in variables))
+        except (AttributeError, KeyError, TypeError, ValueError) as e:  # a list, a missing key, a bad term ...
+            raise StoreError(self._http.scrub(f"the store's SPARQL results JSON is malformed "
+                                              f"({type(e).__name__}: {one_line(str(e))[:200]})")) from None
         return variables, rows, None
 
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> QueryResult:

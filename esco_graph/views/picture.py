@@ -18,7 +18,12 @@ from typing import Optional, Sequence
 
 from ..errors import InputError, OptionError, OutputError
 from ..store import EmbeddedStore, Store
-from ..store.queries import details, isco_path, occupations_for_skill, skills_of_occupation
+from ..store.queries import (
+    details,
+    isco_path,
+    occupations_for_skill,
+    skills_of_occupation,
+)
 
 #: fill colours by reuse level (ColorBrewer "Set2"-like, readable on white and in print)
 REUSE_COLOURS = {

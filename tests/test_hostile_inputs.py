@@ -1,0 +1,100 @@
+"""Issue 14, items 4 and 5: special files, symlink loops, out-of-range times, deep JSON, odd file
+names and Ctrl-C: each a documented error and exit code, never a hang or a traceback."""
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DESTINAI_PAGE, ESCO_PAGE, SAMPLES
+from esco_graph.cli import cli
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, env=env)
+
+
+def _one_line_error(r, code: int, *words: str):
+    assert r.exit_code == code, r.output
+    assert r.stderr.startswith("Error: ") and "Traceback" not in r.output
+    for word in words:
+        assert word in r.stderr
+
+
+def test_a_fifo_given_or_in_a_folder_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "page.txt"
+    os.mkfifo(fifo)
+    _one_line_error(run("parse", fifo), 1, "a FIFO")
+    (tmp_path / ESCO_PAGE.name).write_bytes(ESCO_PAGE.read_bytes())
+    r = run("build", tmp_path, "-o", tmp_path / "out.ttl", "--keep-going", "-q")
+    assert r.exit_code == 1 and "a FIFO" in r.stderr and (tmp_path / "out.ttl").exists()
+
+
+def test_a_glob_over_a_symlink_loop_ends(tmp_path, monkeypatch):
+    """Three links back to their own folder: with the glob module the paths under '**' grow
+    without end (minutes, memory growing); walked here, each real folder once, each file once."""
+    (tmp_path / "pages" / "sub").mkdir(parents=True)
+    (tmp_path / "pages" / ESCO_PAGE.name).write_bytes(ESCO_PAGE.read_bytes())
+    (tmp_path / "pages" / "sub" / DESTINAI_PAGE.name).write_bytes(DESTINAI_PAGE.read_bytes())
+    for name in ("a", "b", "c"):
+        os.symlink(tmp_path / "pages", tmp_path / "pages" / "sub" / name)
+    r = run("parse", "--list", f"{tmp_path}/pages/**/*.txt")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.count('"label": "medical device engineering technician"') == 1
+    assert r.stdout.count('"label": "microsystem engineering technician"') == 1
+    monkeypatch.chdir(tmp_path)  # a relative pattern, and one without '**', still match as the glob module does
+    for pattern in ("pages/**/*.txt", "pages/*.txt", "pages/s?b/[d]*.txt"):
+        r = run("parse", "--list", pattern)
+        assert r.exit_code == 0, (pattern, r.output)
+
+
+def test_source_date_epoch_out_of_range_is_a_usage_error(tmp_path):
+    for value in ("99999999999999999", "-5", "yesterday"):
+        r = run("build", ESCO_PAGE, "-o", tmp_path / "out.ttl", env={"SOURCE_DATE_EPOCH": value})
+        _one_line_error(r, 2, "SOURCE_DATE_EPOCH")
+        assert not (tmp_path / "out.ttl").exists()
+
+
+def test_a_tar_member_with_a_huge_mtime_is_read_without_a_date(tmp_path):
+    archive = tmp_path / "crawl.tar"
+    with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:
+        data = DESTINAI_PAGE.read_bytes()
+        info = tarfile.TarInfo("page.txt")
+        info.size = len(data)
+        info.mtime = 10**15  # far beyond year 9999
+        tar.addfile(info, io.BytesIO(data))
+    r = run("build", archive, "-o", tmp_path / "out.ttl", "-q")
+    assert r.exit_code == 0, r.output
+
+
+def test_deeply_nested_json_ld_is_one_error(tmp_path):
+    deep = tmp_path / "deep.jsonld"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    _one_line_error(run("load", deep, "--store", tmp_path / "kg"), 1, "deep.jsonld", "nested deeper")
+    _one_line_error(run("validate", deep), 1, "deep.jsonld")
+
+
+def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path):
+    odd = tmp_path / "new\nline.txt"
+    odd.write_text("not a page", encoding="utf-8")
+    r = run("parse", odd)
+    _one_line_error(r, 1, "new\\nline.txt")
+    assert r.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["load", "query"])
+def test_ctrl_c_in_any_command_exits_130(command, tmp_path, monkeypatch):
+    from esco_graph.store.embedded import EmbeddedStore
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    graph = tmp_path / "g.ttl"
+    assert run("build", SAMPLES, "-o", graph, "--store", tmp_path / "kg", "-q").exit_code == 0
+    monkeypatch.setattr(EmbeddedStore, "load_files" if command == "load" else "query", interrupted)
+    args = ("load", graph) if command == "load" else ("query", "ASK {}")
+    r = run(*args, "--store", tmp_path / "kg")
+    assert r.exit_code == 130 and "interrupted" in r.stderr and "Aborted" not in r.output

@@ -1,0 +1,128 @@
+"""Issue 14, items 3 and 5: what a hostile or broken server sends back never shows a credential and
+never ends in a traceback."""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from click.testing import CliRunner
+
+from esco_graph.cli import cli
+
+USER, PASSWORDS = "alice", ["correct-horse", "abc", "p@ss w/ord+%"]
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, env=env)
+
+
+class EchoServer(ThreadingHTTPServer):
+    """Asks for credentials (Basic or Digest), then answers 400 with the whole request echoed back,
+    as some proxies and error pages do; or answers a scripted body."""
+
+    daemon_threads = True
+
+    def __init__(self, scheme="Basic", body=None, ctype="application/sparql-results+json"):
+        super().__init__(("127.0.0.1", 0), EchoHandler)
+        self.scheme, self.body, self.ctype = scheme, body, ctype
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    server: EchoServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body: bytes, ctype="text/plain", headers=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.server.body is not None:
+            return self._send(200, self.server.body, self.server.ctype)
+        if not self.headers.get("Authorization"):
+            challenge = ('Basic realm="echo"' if self.server.scheme == "Basic" else
+                         'Digest realm="echo", nonce="abc123", qop="auth", algorithm=MD5')
+            return self._send(401, b"", headers=[("WWW-Authenticate", challenge)])
+        echoed = f"{self.command} {self.path}\n{self.headers}\n".encode() + body
+        self._send(400, echoed)
+
+    do_GET = do_POST = do_PUT = _handle
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "Digest"])
+@pytest.mark.parametrize("password", PASSWORDS, ids=["long", "short", "url-special"])
+def test_an_echoing_server_never_gets_a_credential_printed(scheme, password, tmp_path):
+    server = EchoServer(scheme)
+    try:
+        env = {"ESCO_GRAPH_USER": USER, "ESCO_GRAPH_PASSWORD": password}
+        r = run("query", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", server.url, "--store-type", "generic",
+                "--retries", "0", env=env)
+        assert r.exit_code != 0
+        shown = r.output
+        token = base64.b64encode(f"{USER}:{password}".encode()).decode()
+        for secret in (token, token.rstrip("="), urllib.parse.quote(password, safe=""),
+                       urllib.parse.quote_plus(password)):
+            assert secret not in shown, (secret, shown)
+        if len(password) >= 4:
+            assert password not in shown
+        else:  # a short password is masked where it stands alone
+            assert f"password={password}" not in shown and f":{password}" not in shown
+        if scheme == "Digest":
+            assert "response=" not in shown or 'response="' not in shown.split("Authorization", 1)[-1][:400]
+    finally:
+        server.stop()
+
+
+MALFORMED = [
+    b"[]",
+    b'{"head": {}, "results": {}}',
+    b'{"head": {"vars": ["s"]}, "results": {"bindings": [["x"]]}}',
+    b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": "x"}]}}',
+    b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri", "value": "not an iri"}}]}}',
+    b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "literal", "value": 3, "xml:lang": 5}}]}}',
+    b'{"boolean": "maybe"}',
+    b'{"head": {"vars": [1]}, "results": {"bindings": [{"s": {"type": "triple", "value": {}}}]}}',
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED, ids=[str(i) for i in range(len(MALFORMED))])
+def test_malformed_sparql_results_are_one_clear_error(body):
+    server = EchoServer(body=body)
+    try:
+        r = run("query", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", server.url, "--store-type", "generic",
+                "--retries", "0")
+        assert r.exit_code == 4, r.output
+        assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1 and "Traceback" not in r.output
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("endpoint", ["http://[::1", "http://127.0.0.1:99999", "http://127.0.0.1:abc", "ftp://host/x",
+                                      "http://"])
+def test_a_bad_endpoint_url_is_a_usage_error(endpoint):
+    r = run("query", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", endpoint)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1
+
+
+def test_results_json_is_parsed_as_json_not_eval():
+    assert json.loads(MALFORMED[0]) == []
