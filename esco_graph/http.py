@@ -279,10 +279,13 @@ class HttpClient:
             payload = body.open()
             hdrs["Content-Length"] = str(body.length)
         conn = self._connection()
+        deadline = time.monotonic() + self.timeout  # the whole request, not each read: a server
+        # trickling a byte every half second would otherwise never time out
         try:
             conn.request(method, target, body=payload, headers=hdrs)
+            self._time_left(conn, deadline)
             r = conn.getresponse()
-            data = r.read() if self.max_bytes is None else r.read(self.max_bytes + 1)
+            data = self._read_body(r, conn, deadline)
         except BaseException:
             self.close()
             raise
@@ -294,6 +297,32 @@ class HttpClient:
         if self.max_bytes is not None and len(data) > self.max_bytes:
             raise TooLarge(self.max_bytes)
         return Response(r.status, r.reason, r.headers, data)
+
+    @staticmethod
+    def _time_left(conn, deadline: float) -> None:
+        """Give the socket what is left of the request's time; a TimeoutError when none is."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out (the whole request took longer than the time-out)")
+        if conn.sock is not None:
+            conn.sock.settimeout(left)
+
+    def _read_body(self, r, conn, deadline: float) -> bytes:
+        """The answer's body, read in blocks within the request's deadline (and size cap)."""
+        limit = None if self.max_bytes is None else self.max_bytes + 1
+        chunks, size = [], 0
+        while limit is None or size < limit:
+            self._time_left(conn, deadline)
+            block = r.read1(1 << 16 if limit is None else min(1 << 16, limit - size))
+            if not block:
+                break
+            chunks.append(block)
+            size += len(block)
+        if limit is None or size < limit:
+            if getattr(r, "length", None):  # the server closed before the announced length
+                raise http.client.IncompleteRead(b"".join(chunks), r.length)
+            r.read()  # nothing is left: this marks the answer done, so the connection can be reused
+        return b"".join(chunks)
 
     def _send_authed(self, method, url, body, headers, authenticate: bool = True) -> Response:
         if (authenticate and body is not None and body.length > 65536 and self._challenge is None
@@ -388,9 +417,12 @@ class HttpClient:
             self.sleep(delay)
 
 def failure_kind(e: BaseException) -> str:
-    """'timeout', 'malformed' (the server's answer is not HTTP) or 'connection' (refused, reset, unknown host)."""
+    """'timeout', 'cut' (the body ended before its announced length), 'malformed' (the server's
+    answer is not HTTP) or 'connection' (refused, reset, unknown host)."""
     if isinstance(e, (socket.timeout, TimeoutError)):
         return "timeout"
+    if isinstance(e, http.client.IncompleteRead):
+        return "cut"
     if isinstance(e, http.client.HTTPException):
         return "malformed"
     return "connection"
@@ -403,6 +435,8 @@ def describe_exception(e: BaseException) -> str:
         return "timed out"
     if isinstance(e, http.client.RemoteDisconnected):
         return "the server closed the connection without answering"
+    if isinstance(e, http.client.IncompleteRead):
+        return f"the answer was cut short ({len(e.partial)} bytes, {e.expected} more announced)"
     if isinstance(e, (ConnectionResetError, BrokenPipeError)):
         return "the connection was reset"
     if isinstance(e, socket.gaierror):

@@ -126,3 +126,81 @@ def test_a_bad_endpoint_url_is_a_usage_error(endpoint):
 
 def test_results_json_is_parsed_as_json_not_eval():
     assert json.loads(MALFORMED[0]) == []
+
+
+class TrickleServer(ThreadingHTTPServer):
+    """Answers 200 and then one byte of body every 0.3 s (a slowloris answer), or announces more
+    bytes than it sends and closes (a body cut short)."""
+
+    daemon_threads = True
+
+    def __init__(self, mode="trickle"):
+        super().__init__(("127.0.0.1", 0), TrickleHandler)
+        self.mode = mode
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+
+class TrickleHandler(BaseHTTPRequestHandler):
+    server: TrickleServer
+
+    def log_message(self, *args):
+        pass
+
+    def _handle(self):
+        import time
+
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        page = b"<html><body>" + b"x" * 2000 + b"</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html" if self.path.endswith(".html") else "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        try:
+            if self.server.mode == "short":
+                self.wfile.write(page[:100])
+                self.wfile.flush()
+                return  # and the connection closes
+            for i in range(len(page)):
+                self.wfile.write(page[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.3)
+        except OSError:
+            pass
+
+    do_GET = do_POST = _handle
+
+
+def test_a_trickling_server_is_given_up_on_within_the_timeout():
+    import time
+
+    server = TrickleServer()
+    try:
+        started = time.monotonic()
+        r = run("query", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", server.url, "--store-type", "generic",
+                "--timeout", "2", "--retries", "0")
+        took = time.monotonic() - started
+        assert r.exit_code == 4 and "timed out" in r.stderr, r.output
+        assert took < 15, took  # one attempt of 2 s; it used to read on for the whole trickle (10 min)
+        started = time.monotonic()
+        r = run("parse", f"{server.url}/page.html", "--timeout", "2", "--cache-dir", "/tmp/esco-graph-test-cache-trickle")
+        assert r.exit_code == 1 and "timed out" in r.stderr, r.output
+        assert time.monotonic() - started < 30  # the fetcher retries twice: three attempts of 2 s
+    finally:
+        server.stop()
+
+
+def test_a_body_cut_short_is_an_error_not_a_page(tmp_path):
+    server = TrickleServer("short")
+    try:
+        r = run("parse", f"{server.url}/page.html", "--timeout", "5", "--cache-dir", tmp_path / "cache")
+        assert r.exit_code == 1 and "cut short" in r.stderr, r.output
+        assert not any((tmp_path / "cache").rglob("*.html"))  # nothing cached
+    finally:
+        server.stop()

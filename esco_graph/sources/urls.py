@@ -101,6 +101,8 @@ class _PageClient(HttpClient):
         kind = failure_kind(failure)
         if kind == "timeout":
             return InputError(self.named, f"no answer within {self.timeout:g} s (timed out {attempts} times)")
+        if kind == "cut":
+            return InputError(self.named, f"{describe_exception(failure)}; nothing was kept ({attempts} attempts)")
         if kind == "malformed":
             return InputError(self.named, f"cannot connect: bad HTTP answer ({type(failure).__name__}) ({attempts} attempts)")
         return InputError(self.named, f"cannot connect: {_reason(failure)} ({attempts} attempts)")

@@ -16,7 +16,9 @@ Semantics, the same on every store:
   replaces its own graph. A file is parsed once to check it (a syntax error changes nothing),
   then streamed graph by graph: one transaction per graph on the embedded store, one SPARQL 1.1
   Graph Store Protocol ``PUT`` per graph on a remote store; only one graph is in memory at a time
-  (a graph of more than :data:`CHUNK_TRIPLES` triples goes in several parts).
+  (a graph of more than :data:`CHUNK_TRIPLES` triples goes in several parts). A graph that
+  replaces one already there (embedded store) or comes in several parts gathers in a staging
+  graph and replaces its target with one ``MOVE``: it lands whole or not at all.
 * **Default-graph triples are added** (set semantics: the same triple twice is one triple), because
   the default graph is shared by everything loaded. esco-graph's builds keep their facts there,
   once, and each page's provenance in its named graph (see ``graph/mapping.py``); before graphs of

@@ -279,7 +279,7 @@ class Store(ABC):
 
         def chunks():
             for iri, data in graphs:
-                yield (None if iri is None else str(iri)), _graph_body(data), True
+                yield (None if iri is None else str(iri)), _graph_body(data), True, True
 
         return self._load_chunks(chunks(), on_graph)
 
@@ -287,8 +287,9 @@ class Store(ABC):
         """Check the store can take a load (a remote store: reachable, credentials accepted)."""
 
     @abstractmethod
-    def _load_chunks(self, chunks: Iterable[tuple[str | None, bytes | list, bool]], on_graph) -> LoadReport:
-        """Store ``(graph key, N-Triples bytes or triples, first part of that graph?)`` in order."""
+    def _load_chunks(self, chunks: Iterable[tuple[str | None, bytes | list, bool, bool]], on_graph) -> LoadReport:
+        """Store ``(graph key, N-Triples bytes or triples, first part of that graph?, last part?)`` in
+        order; each named graph lands whole or not at all."""
 
     @abstractmethod
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> QueryResult:
@@ -355,9 +356,11 @@ CHUNK_TRIPLES = 200_000
 
 
 def _chunks(path: Path, fmt, target: ox.NamedNode | None, shown: Path, limit: int = CHUNK_TRIPLES
-            ) -> Iterator[tuple[str | None, list[ox.Triple], bool]]:
-    """Stream ``path`` as (graph key, its triples, first part of that graph?) in file order: one
-    part per graph when the file keeps each graph together (as TriG and esco-graph's N-Quads do)."""
+            ) -> Iterator[tuple[str | None, list[ox.Triple], bool, bool]]:
+    """Stream ``path`` as (graph key, its triples, first part of that graph?, last part?) in file
+    order: one part per graph when the file keeps each graph together (as TriG and esco-graph's
+    N-Quads do). Whether a part is the last is known without reading ahead: the quad that ends a
+    part is in hand, and says whether the graph goes on."""
     seen: set[str | None] = set()
     current: str | None = None
     buf: list[ox.Triple] = []
@@ -365,7 +368,7 @@ def _chunks(path: Path, fmt, target: ox.NamedNode | None, shown: Path, limit: in
         for q in ox.parse(path=str(path), format=fmt):
             key = _graph_key(q, target, shown)
             if buf and (key != current or len(buf) >= limit):
-                yield current, buf, current not in seen
+                yield current, buf, current not in seen, key != current
                 seen.add(current)
                 buf = []
             current = key
@@ -373,7 +376,15 @@ def _chunks(path: Path, fmt, target: ox.NamedNode | None, shown: Path, limit: in
     except SyntaxError as e:  # (the file changed since it was scanned)
         raise InputError(str(shown), f"not valid {_format_name(fmt)}: {one_line(str(e))}") from None
     if buf:
-        yield current, buf, current not in seen
+        yield current, buf, current not in seen, True
+
+
+def staging_graph(iri: str) -> str:
+    """Where a graph's parts gather before they replace it in one step (one per target graph, so a
+    load cut short leaves at most this, which the next load of the graph clears)."""
+    import hashlib
+
+    return "urn:esco-graph:loading:" + hashlib.sha1(iri.encode("utf-8")).hexdigest()
 
 
 BNODE_WARNING = ("{file}: its default graph has blank nodes, which a store cannot recognise on a reload: "

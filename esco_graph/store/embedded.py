@@ -17,6 +17,7 @@ from .base import (
     graph_label,
     named_node,
     rdf_format,
+    staging_graph,
 )
 from .results import QueryResult, to_term
 from .sparql import bind_values, query_form
@@ -105,10 +106,20 @@ class EmbeddedStore(Store):
         return report
 
     def _load_chunks(self, chunks, on_graph) -> LoadReport:
+        """Each named graph lands whole or not at all: a graph that is new and comes in one part is
+        one transaction; a graph that replaces one already here, or comes in several parts, gathers
+        in a staging graph first and then replaces its target in one update (MOVE), so a kill at any
+        point leaves the old graph or the new one, never a part or an empty graph."""
         store = self.pyoxigraph
         report = LoadReport()
-        for key, payload, first in chunks:
+        staged: set[str] = set()
+        broken: set = set()  # graphs a part of which failed: their other parts are not loaded
+        for key, payload, first, last in chunks:
             label = graph_label(key)
+            if first:
+                broken.discard(key)
+            elif key in broken:
+                continue
             try:
                 graph = ox.DefaultGraph() if key is None else named_node(key)
                 if isinstance(payload, bytes):
@@ -116,10 +127,19 @@ class EmbeddedStore(Store):
                     if key is None and any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
                                            for t in payload):
                         report.warnings.append(BNODE_WARNING.format(file=label))
-                if first and key is not None:
-                    store.clear_graph(graph)
-                store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in payload])  # one transaction
+                if key is not None and first:
+                    aside = not last or store.contains_named_graph(graph)
+                    if aside:
+                        staged.add(key)
+                        store.clear_graph(ox.NamedNode(staging_graph(key)))
+                target = ox.NamedNode(staging_graph(key)) if key in staged else graph
+                store.extend([ox.Quad(t.subject, t.predicate, t.object, target) for t in payload])  # one transaction
+                if key in staged and last:
+                    store.update(f"MOVE SILENT GRAPH <{target.value}> TO <{key}>")  # one transaction
+                    staged.discard(key)
             except (SyntaxError, OSError, ValueError, StoreError) as e:
+                broken.add(key)
+                staged.discard(key)  # the staging graph is left; the target keeps its old content
                 if label in report.graphs_loaded:
                     report.graphs_loaded.remove(label)
                 report.graphs_failed.append((label, one_line(str(e))))

@@ -31,6 +31,7 @@ from .base import (
     count_ntriples,
     graph_label,
     named_node,
+    staging_graph,
 )
 from .results import QueryResult, term_from_json
 from .sparql import bind_values, query_form, split_prologue, tokens, with_known_prefixes
@@ -230,13 +231,21 @@ class RemoteStore(Store):
             raise StoreError(self._http.scrub(f"HTTP {resp.status} {resp.reason}: {server_message(resp)}"))
 
     def _load_chunks(self, chunks, on_graph) -> LoadReport:
+        """One Graph Store PUT per named graph that comes in one part (the server replaces it
+        whole); a graph of several parts gathers in a staging graph (PUT, then POSTs) and replaces
+        its target with one SPARQL Update (MOVE), so a load cut short never leaves a part of it."""
         report = LoadReport()
         fatal: str | None = None
-        for key, payload, first in chunks:
+        broken: set = set()
+        for key, payload, first, last in chunks:
             label = graph_label(key)
             if fatal is not None:
                 if first:
                     report.graphs_failed.append((label, "not attempted: " + fatal))
+                continue
+            if first:
+                broken.discard(key)
+            elif key in broken:
                 continue
             try:
                 if isinstance(payload, bytes):
@@ -245,7 +254,10 @@ class RemoteStore(Store):
                         named_node(key)
                 else:
                     body, n = ox.serialize(payload, format=ox.RdfFormat.N_TRIPLES), len(payload)
-                self._send_graph(key, Body(body), replace=first)
+                aside = key is not None and not (first and last)
+                self._send_graph(staging_graph(key) if aside else key, Body(body), replace=first)
+                if aside and last:
+                    self.update(f"MOVE SILENT GRAPH <{staging_graph(key)}> TO <{key}>")
             except (StoreUnavailable, StoreAuthError) as e:
                 fatal = str(e)
             except StoreError as e:
@@ -258,6 +270,7 @@ class RemoteStore(Store):
                     if on_graph:
                         on_graph(label, True)
                 continue
+            broken.add(key)
             if label in report.graphs_loaded:
                 report.graphs_loaded.remove(label)
             report.graphs_failed.append((label, fatal or reason))
