@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -22,6 +23,10 @@ def check_output_path(path: str) -> None:
     if path == "-":
         return
     target = Path(path)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    if _written_through(target):
+        return
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"{path}: the folder {folder} does not exist")
@@ -33,51 +38,124 @@ def check_output_path(path: str) -> None:
         raise OutputError(f"{path}: the file is read-only")
 
 
-@contextlib.contextmanager
-def atomic_output(path: str) -> Iterator[BinaryIO]:
-    """A binary stream whose content replaces `path` only when the block succeeds.
-
-    The data goes to a temporary file in the same folder, is fsynced, then renamed over the
-    target (and the folder fsynced); on any failure (or interruption) the temporary file is
-    removed and the previous file at `path` is untouched. Where the file system allows it
-    (Linux, O_TMPFILE) the temporary file has no name until it is complete, so even a process
-    killed with SIGKILL leaves nothing behind; elsewhere a killed process may leave a hidden
-    ``.NAME.*.tmp`` file, never a partial file at `path`.
-    """
-    if path == "-":
-        yield sys.stdout.buffer
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    tmp: Optional[str] = None
+def _written_through(path: Path) -> bool:
+    """A device, FIFO or socket (e.g. ``/dev/stdout``, ``/dev/null``): written into as it is,
+    never replaced by a regular file (which, run as root, would clobber the device node)."""
     try:
-        fd, tmp = _open_temporary(folder, target.name)
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+class _Staged:
+    """One output being written: a temporary file beside its target, or the target itself when it
+    is a device; :meth:`finish` makes it durable, :meth:`commit` puts it in place, :meth:`abort`
+    leaves the previous file as it was. A symbolic link is written through: its target is
+    replaced, the link stays."""
+
+    def __init__(self, path: str):
+        self.path = path
+        target = Path(path)
+        if target.is_symlink():
+            target = Path(os.path.realpath(target))
+        self.target = target
+        self.folder = target.parent if str(target.parent) else Path(".")
+        self.tmp: Optional[str] = None
+        self.direct = _written_through(target)
+        try:
+            if self.direct:
+                self.handle = open(target, "wb")  # noqa: SIM115 (closed in finish/abort)
+            else:
+                fd, self.tmp = _open_temporary(self.folder, target.name)
+                self.handle = os.fdopen(fd, "wb")
+        except OSError as exc:
+            raise output_error(path, exc) from None
+
+    def finish(self) -> None:
+        handle = self.handle
+        handle.flush()
+        if not self.direct:
+            target = self.target
             mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
             os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
-            if tmp is None:  # an unnamed O_TMPFILE file: give it a name next to the target, then rename
-                tmp = _temporary_name(folder, target.name)
-                _link_unnamed(handle.fileno(), tmp)
-        os.replace(tmp, target)
-        tmp = None
-        _fsync_folder(folder)
-    except BaseException as exc:
-        if tmp is not None:
+            if self.tmp is None:  # an unnamed O_TMPFILE file: give it a name next to the target
+                self.tmp = _temporary_name(self.folder, target.name)
+                _link_unnamed(handle.fileno(), self.tmp)
+        handle.close()
+
+    def commit(self) -> None:
+        if not self.direct:
+            os.replace(self.tmp, self.target)
+            self.tmp = None
+            _fsync_folder(self.folder)
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        if self.tmp is not None:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                reason = "the disk is full"
-            elif exc.errno == errno.EFBIG:
-                reason = "the file is larger than the file system or the file size limit (ulimit -f) allows"
+                os.unlink(self.tmp)
+            self.tmp = None
+
+
+def output_error(path: str, exc: OSError) -> OutputError:
+    """The one-line error for an output that could not be written."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "the disk is full"
+    elif exc.errno == errno.EFBIG:
+        reason = "the file is larger than the file system or the file size limit (ulimit -f) allows"
+    else:
+        reason = exc.strerror or str(exc)
+    return OutputError(f"{path}: {reason}; the previous file (if any) is unchanged")
+
+
+@contextlib.contextmanager
+def atomic_outputs(paths: "list[str]") -> Iterator[list[BinaryIO]]:
+    """Binary streams whose contents replace their paths together: every output is written and
+    made durable first, then all are renamed into place; a failure anywhere (a full disk on the
+    last one) leaves every previous file as it was. '-' is standard output.
+
+    The data goes to temporary files in the targets' folders (unnamed until complete where Linux
+    allows it, O_TMPFILE: a process killed with SIGKILL leaves nothing behind; elsewhere a killed
+    process may leave a hidden ``.NAME.*.tmp`` file, never a partial file at a path). Devices and
+    FIFOs (``/dev/stdout``) are written into as they are; symbolic links are written through."""
+    staged: list[_Staged] = []
+    current = paths[0] if paths else "?"  # the output an OSError is about
+    try:
+        streams = []
+        for path in paths:
+            if path == "-":
+                streams.append(sys.stdout.buffer)
             else:
-                reason = exc.strerror or str(exc)
-            raise OutputError(f"{path}: {reason}; the previous file (if any) is unchanged") from None
+                current = path
+                staged.append(_Staged(path))
+                streams.append(staged[-1].handle)
+        current = paths[0] if paths else "?"
+        yield streams
+        for item in staged:
+            current = item.path
+            item.finish()
+        for item in staged:
+            current = item.path
+            item.commit()
+        if "-" in paths:
+            sys.stdout.flush()
+    except BaseException as exc:
+        for item in staged:
+            item.abort()
+        if isinstance(exc, OSError) and not isinstance(exc, (OutputError, BrokenPipeError)):
+            raise output_error(current, exc) from None
         raise
+
+
+@contextlib.contextmanager
+def atomic_output(path: str) -> Iterator[BinaryIO]:
+    """A binary stream whose content replaces `path` only when the block succeeds (see
+    :func:`atomic_outputs`); on any failure or interruption the previous file is untouched."""
+    with atomic_outputs([path]) as streams:
+        yield streams[0]
 
 
 def _temporary_name(folder: Path, name: str) -> str:
@@ -140,4 +218,4 @@ def write_atomic(path: "str | Path", data: bytes) -> None:
         stream.write(data)
 
 
-__all__ = ["atomic_output", "check_output_path", "write_atomic"]
+__all__ = ["atomic_output", "atomic_outputs", "check_output_path", "output_error", "write_atomic"]

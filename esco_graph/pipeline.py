@@ -322,6 +322,10 @@ class BuildResult:
             "notes": [{"page": p, "note": n} for p, n in self.reconciliation.notes],
             "conforms": self.conforms,
             "seconds": {k: round(v, 3) for k, v in self.timings.items()},
+            "load": None if self.load_report is None else {
+                "graphs_loaded": list(self.load_report.graphs_loaded),
+                "graphs_failed": [{"graph": g, "reason": r} for g, r in self.load_report.graphs_failed],
+                "triples": self.load_report.triples},
         }
 
 
@@ -393,7 +397,7 @@ def build_graph(
     Outputs and the report path are checked before any work. Raises InputError for a bad input
     (unless keep_going), EscoGraphError when no page could be read, ValidationError when the
     graph does not conform to the shapes (nothing is written then), StoreError when a graph
-    did not load (the outputs are written; the report is not).
+    did not load (the outputs and the report, which lists every graph, are written).
     """
     base_iri = check_build(outputs=outputs, format=format, report=report, base_iri=base_iri, language=language)
     check_fact_mode(vocabulary_facts)
@@ -455,9 +459,11 @@ def build_graph(
                                                    replacing=[str(g.iri) for g in graphs])
             progress.done()
             timings["load " + store.location] = time.perf_counter() - started
-            if not result.load_report.ok:
-                raise StoreError(result.load_report.summary())
-    if report:
+    if report:  # written also when the load failed: it names the graphs that landed and those that did not
         with atomic_output(report) as stream:
             stream.write(json.dumps(result.summary(), indent=1, ensure_ascii=False).encode("utf-8") + b"\n")
+    if result.load_report is not None and not result.load_report.ok:
+        failed = result.load_report.graphs_failed
+        named = "; ".join(f"{label}: {reason}" for label, reason in failed[:3]) + ("; ..." if len(failed) > 3 else "")
+        raise StoreError(f"{result.load_report.summary()} ({named})" + (f"; every graph is listed in {report}" if report else ""))
     return result

@@ -116,14 +116,22 @@ MOMENTS = {
     "while parsing": lambda pid, out, t0: time.monotonic() - t0 > 1.0,
     "writing starts": lambda pid, out, t0: bool(_open_output_fds(pid, out)),
     "mid first output": lambda pid, out, t0: _size_of_open(pid, out) > 20_000_000,
-    "between outputs": lambda pid, out, t0: _head(out / "graph.nt") != b"previous ",
-    "mid last output": lambda pid, out, t0: _head(out / "graph.ttl") != b"previous " and bool(_open_output_fds(pid, out)),
+    # every output is written aside and all are renamed together at the end (issue 14): the last
+    # output is being written once the open files hold more than all the others' sizes
+    "mid last output": lambda pid, out, t0: _total_open(pid, out) > _EARLIER_OUTPUTS[0] > 0,
 }
+_EARLIER_OUTPUTS = [0]  # the bytes of every output but the last, set from the reference run
 
 
-def _head(path: Path) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read(9)
+def _total_open(pid: int, out: Path) -> int:
+    """The bytes of all the files the process has open in `out`."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(str(out) + "/"):
+                    total += os.stat(f"/proc/{pid}/fd/{fd}").st_size
+    return total
 
 
 def _size_of_open(pid: int, out: Path) -> int:
@@ -142,6 +150,7 @@ def _size_of_open(pid: int, out: Path) -> int:
 @pytest.mark.parametrize("moment", list(MOMENTS))
 def test_killed_or_interrupted_build_loses_nothing(tmp_path, big_run, sig, moment):
     corpus, reference, _ = big_run
+    _EARLIER_OUTPUTS[0] = sum(len(data) for ext, data in reference.items() if ext != OUTPUTS[-1])
     out = tmp_path / "out"
     out.mkdir()
     previous = {ext: f"previous {ext} output, a good one\n".encode() for ext in OUTPUTS}
@@ -161,6 +170,7 @@ def test_killed_or_interrupted_build_loses_nothing(tmp_path, big_run, sig, momen
             proc.wait()
     stderr = stderr.decode("utf-8", "replace")
     state = _check_after_fault(out, previous, reference)
+    assert len(set(state.values())) == 1, state  # all the previous files, or all the new ones
     if sig == signal.SIGINT:
         if proc.returncode == 0:  # the signal came as the last rename finished
             assert all(v == "new" for v in state.values())
@@ -387,3 +397,31 @@ def test_keep_going_one_bad_page_among_999(tmp_path):
     labels = {str(o) for s, p, o in triples if str(p).endswith("#prefLabel") and str(o).startswith("occupation number")}
     assert len(labels) == 999
     assert "occupation number 500" not in labels
+
+
+def test_a_full_disk_on_the_second_output_leaves_both_previous_files(tmp_path, small_disk):
+    """Regression (issue 14): with two -o, a full disk on the second used to leave the first
+    replaced by the new build and the second the old one; now all outputs change together or none."""
+    pages = _pages(tmp_path / "pages", 150)
+    first, second = tmp_path / "graph.ttl", small_disk / "graph.nt"
+    first.write_bytes(b"previous first\n")
+    second.write_bytes(b"previous second\n" * 5000)
+    result = run_cli("build", pages, "-o", first, "-o", second, "-q")
+    line = assert_one_error_line(result, str(second), exit_code=4)
+    assert "disk is full" in line
+    assert first.read_bytes() == b"previous first\n" and second.read_bytes() == b"previous second\n" * 5000
+    assert sorted(p.name for p in small_disk.iterdir()) == ["graph.nt"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["graph.ttl"]
+
+
+def test_outputs_to_a_device_and_through_a_symlink_are_written_in_place(tmp_path):
+    """Regression (issue 14): `-o /dev/null` (a device) is written into, never replaced by a
+    regular file; `-o link.ttl` writes the link's target and keeps the link."""
+    r = run_cli("build", ESCO_PAGE, "-o", "/dev/null", "--format", "ntriples", "-q")
+    assert r.exit_code == 0 and Path("/dev/null").is_char_device()
+    real = tmp_path / "real.ttl"
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.ttl"
+    link.symlink_to(real)
+    assert run_cli("build", ESCO_PAGE, "-o", link, "-q").exit_code == 0
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("@prefix")

@@ -98,3 +98,25 @@ def test_ctrl_c_in_any_command_exits_130(command, tmp_path, monkeypatch):
     args = ("load", graph) if command == "load" else ("query", "ASK {}")
     r = run(*args, "--store", tmp_path / "kg")
     assert r.exit_code == 130 and "interrupted" in r.stderr and "Aborted" not in r.output
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_a_member_with_dotdot_in_an_archive_is_reported(tmp_path, kind):
+    """Regression (issue 14): '..' members were taken for hidden names and skipped silently."""
+    import zipfile
+
+    data = ESCO_PAGE.read_bytes()
+    archive = tmp_path / f"crawl.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(archive, "w") as z:
+            z.writestr("../evil.txt", data)
+            z.writestr("ok.txt", data)
+    else:
+        with tarfile.open(archive, "w") as tar:
+            for name in ("../evil.txt", "ok.txt"):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    r = run("build", archive, "-o", tmp_path / "out.ttl", "--keep-going", "-q")
+    assert r.exit_code == 1 and "../evil.txt" in r.stderr and "'..'" in r.stderr
+    assert (tmp_path / "out.ttl").exists()

@@ -204,3 +204,11 @@ def test_a_body_cut_short_is_an_error_not_a_page(tmp_path):
         assert not any((tmp_path / "cache").rglob("*.html"))  # nothing cached
     finally:
         server.stop()
+
+
+def test_a_query_path_on_another_server_is_refused():
+    """Regression (issue 14): `--query-path` given as a full URL on another host was sent to the
+    --endpoint's host; now it is a usage error saying so."""
+    r = run("query", "ASK {}", "--endpoint", "http://127.0.0.1:9", "--store-type", "generic",
+            "--query-path", "http://other.example:8080/sparql")
+    assert r.exit_code == 2 and "another server" in r.stderr

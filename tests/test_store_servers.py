@@ -382,3 +382,28 @@ def test_store_subcommands_and_update_everywhere(where, tmp_path):
         assert mine in left
         with opener() as store:
             store.update(f"DROP SILENT GRAPH <{mine}>")
+
+
+def test_build_whose_store_dies_mid_load_writes_the_report_naming_every_graph(oxigraph, tmp_path, monkeypatch):
+    """Regression (issue 14): `build --endpoint` with the server gone mid-way named no graph and
+    wrote no --report; now the report lists what landed and what did not, and the error names some."""
+    from conftest import SAMPLES
+
+    sent = []
+    real_send = RemoteStore._send_graph
+
+    def send_then_stop(self, iri, body, **kw):
+        if len(sent) == 2:
+            oxigraph.stop()
+        sent.append(iri)
+        return real_send(self, iri, body, **kw)
+
+    monkeypatch.setattr(RemoteStore, "_send_graph", send_then_stop)
+    report = tmp_path / "report.json"
+    r = run("build", SAMPLES, "--endpoint", oxigraph.url, "--store-type", "oxigraph",
+            "--report", report, "-q")
+    assert r.exit_code == 4, r.output
+    summary = json.loads(report.read_text())
+    failed = [item["graph"] for item in summary["load"]["graphs_failed"]]
+    assert failed and len(summary["load"]["graphs_loaded"]) == 2
+    assert failed[0] in r.stderr and str(report) in r.stderr

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from rdflib.namespace import RDF, XSD
 
 from ..errors import OptionError, OutputError
-from ..files import atomic_output, check_output_path
+from ..files import atomic_outputs, check_output_path, output_error
 from ..namespaces import PREFIXES
 from ..terms import syntax_named, to_oxigraph
 from .mapping import PageGraph, merged_triples
@@ -402,7 +402,9 @@ def write_all(
     graphs: "Sequence[PageGraph] | Rendered", destinations: Sequence[str], format: Optional[str] = None,
     timings: Optional[dict[str, float]] = None, on_written: Optional[Callable[[str], None]] = None,
 ) -> list[Writer]:
-    """Write one build to several outputs, rendering the terms once; every output is checked before any is written.
+    """Write one build to several outputs, rendering the terms once; every output is checked before
+    any is written, and they replace the previous files together (a full disk on the last leaves
+    every previous file as it was).
 
     With `timings`, the seconds each output took are added to it (the build report shows them);
     `on_written` is called with each destination once it is written."""
@@ -410,14 +412,19 @@ def write_all(
     for destination in destinations:
         check_output_path(destination)
     rendered = graphs if isinstance(graphs, Rendered) else Rendered(graphs)
-    for writer, destination in zip(chosen, destinations):
-        started = time.perf_counter()
-        with atomic_output(destination) as stream:
-            writer.write(rendered, stream)
-        if timings is not None:
-            timings[f"write {destination}"] = time.perf_counter() - started
-        if on_written is not None:
-            on_written(destination)
+    with atomic_outputs(list(destinations)) as streams:  # all replaced together, or none
+        for writer, destination, stream in zip(chosen, destinations, streams):
+            started = time.perf_counter()
+            try:
+                writer.write(rendered, stream)
+            except OSError as exc:  # a full disk on this output: say which one
+                if isinstance(exc, (OutputError, BrokenPipeError)):
+                    raise
+                raise output_error(destination, exc) from None
+            if timings is not None:
+                timings[f"write {destination}"] = time.perf_counter() - started
+            if on_written is not None:
+                on_written(destination)
     return chosen
 
 

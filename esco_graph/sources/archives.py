@@ -144,12 +144,12 @@ def _zip_members(item, handle, iri_base, retrieved, only) -> Iterator[Union[Page
             name = info.filename
             if only is not None and name != only:
                 continue
-            if only is None and not _wanted(name):
-                continue
             location = f"{item}!{name}"
             why = _unsafe(name)
-            if why:
+            if why:  # reported before any other filter: '..' would pass for a hidden name
                 yield InputError(location, f"unsafe member name ({why}); not read")
+                continue
+            if only is None and not _wanted(name):
                 continue
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
@@ -210,12 +210,12 @@ def _tar_members(item, handle, iri_base, retrieved, only) -> Iterator[Union[Page
                 name = info.name
                 if only is not None and name != only:
                     continue
-                if only is None and (info.isdir() or not _wanted(name)):
-                    continue
                 location = f"{item}!{name}"
                 why = _unsafe(name)
-                if why:
+                if why:  # reported before any other filter: '..' would pass for a hidden name
                     problems.append((name, InputError(location, f"unsafe member name ({why}); not read")))
+                    continue
+                if only is None and (info.isdir() or not _wanted(name)):
                     continue
                 if info.issym() or info.islnk():
                     problems.append((name, InputError(location, "a link, not a page; not followed")))

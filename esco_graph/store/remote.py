@@ -143,6 +143,14 @@ class RemoteStore(Store):
         if re.match(r"https?://", path):
             if "@" in urllib.parse.urlsplit(path).netloc:
                 raise StoreError("credentials in endpoint paths are not accepted: use ESCO_GRAPH_USER/ESCO_GRAPH_PASSWORD or ~/.netrc")
+            given, base = urllib.parse.urlsplit(path), urllib.parse.urlsplit(self.endpoint)
+            try:
+                same = (given.scheme, given.hostname, given.port) == (base.scheme, base.hostname, base.port)
+            except ValueError as e:
+                raise OptionError(f"{scrub_url(path)!r} is not a valid URL ({e})") from None
+            if not same:  # one connection a store: a path on another server would go to the endpoint's
+                raise OptionError(f"the path {scrub_url(path)} is on another server than --endpoint "
+                                  f"{scrub_url(self.endpoint)}: give a path, or a URL on the same server")
             return path
         if path and not path.startswith("/"):
             path = "/" + path

@@ -60,18 +60,20 @@ class Picture:
     path: list[tuple[str, str, str]] = field(default_factory=list)  # (IRI, code, label), top first
     groups: dict[tuple[str, str], list[Item]] = field(default_factory=dict)  # (relation, type) -> items
 
-    def count(self) -> int:
-        return sum(len(items) for items in self.groups.values())
+
+def _centre(rows: list, value: str, missing: str, **kw) -> tuple[Picture, list]:
+    """The picture's centre: the first concept (lowest IRI) the label names, and its rows only."""
+    if not rows:
+        raise InputError(value, missing)
+    first = min({r[0].value for r in rows})
+    rows = [r for r in rows if r[0].value == first]
+    return Picture(iri=first, label=rows[0][1].value if rows[0][1] is not None else first, **kw), rows
 
 
 def occupation_picture(store: Store, occupation: str, *, lang: str = "en") -> Picture:
     """The picture of an occupation given by label or IRI (the first one when a label names several)."""
-    rows = skills_of_occupation(store, occupation, lang).rows
-    if not rows:
-        raise InputError(occupation, "no occupation with this label or IRI has skills in the graph")
-    first = min({r[0].value for r in rows})
-    rows = [r for r in rows if r[0].value == first]
-    picture = Picture(iri=first, label=rows[0][1].value if rows[0][1] is not None else first)
+    picture, rows = _centre(skills_of_occupation(store, occupation, lang).rows, occupation,
+                            "no occupation with this label or IRI has skills in the graph")
     levels = details(store, "reuse_levels", {r[5] for r in rows})
     for _, _, relation, skill_type, label, skill in rows:
         kind = "knowledge" if skill_type is not None and skill_type.value == "knowledge" else "skill"
@@ -87,12 +89,8 @@ def occupation_picture(store: Store, occupation: str, *, lang: str = "en") -> Pi
 
 def skill_picture(store: Store, skill: str, *, lang: str = "en") -> Picture:
     """The picture of a skill: the occupations that need it, essential and optional apart."""
-    rows = occupations_for_skill(store, skill, lang).rows
-    if not rows:
-        raise InputError(skill, "no skill with this label or IRI is linked to an occupation in the graph")
-    first = min({r[0].value for r in rows})
-    rows = [r for r in rows if r[0].value == first]
-    picture = Picture(iri=first, label=rows[0][1].value if rows[0][1] is not None else first, skill=True)
+    picture, rows = _centre(occupations_for_skill(store, skill, lang).rows, skill,
+                            "no skill with this label or IRI is linked to an occupation in the graph", skill=True)
     for _, _, relation, label, code, occupation in rows:
         text = label.value if label is not None else occupation.value
         if code is not None:
