@@ -49,9 +49,17 @@ def _batches(items: list, size: int = BATCH):
         yield items[start:start + size]
 
 
-def _rows(store, query: str):
-    for row in store.query(query).rows:
-        yield tuple(term.value for term in row)
+def _rows(store, query: str, names=("g", "p", "x")):
+    """The rows' values by variable name; nothing from an answer without those variables (a store
+    that answers something else has stated nothing we can take back)."""
+    result = store.query(query)
+    if not all(name in result.variables for name in names):
+        return
+    index = [result.variables.index(name) for name in names]
+    for row in result.rows:
+        values = tuple(None if row[i] is None else row[i].value for i in index)
+        if None not in values:
+            yield values
 
 
 def retract_sources(store, graph_iris: Iterable[Optional[str]], default_graph: Optional[str] = None) -> int:
