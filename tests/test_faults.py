@@ -123,26 +123,25 @@ MOMENTS = {
 _EARLIER_OUTPUTS = [0]  # the bytes of every output but the last, set from the reference run
 
 
-def _total_open(pid: int, out: Path) -> int:
-    """The bytes of all the files the process has open in `out`."""
-    total = 0
+def _open_sizes(pid: int, out: Path) -> list[int]:
+    """The sizes of the files the process has open in `out`."""
+    sizes = []
     with contextlib.suppress(OSError):
         for fd in os.listdir(f"/proc/{pid}/fd"):
             with contextlib.suppress(OSError):
                 if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(str(out) + "/"):
-                    total += os.stat(f"/proc/{pid}/fd/{fd}").st_size
-    return total
+                    sizes.append(os.stat(f"/proc/{pid}/fd/{fd}").st_size)
+    return sizes
+
+
+def _total_open(pid: int, out: Path) -> int:
+    """The bytes of all the files the process has open in `out`."""
+    return sum(_open_sizes(pid, out))
 
 
 def _size_of_open(pid: int, out: Path) -> int:
     """The size of the file the process is writing in `out` (0 when none)."""
-    size = 0
-    with contextlib.suppress(OSError):
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            with contextlib.suppress(OSError):
-                if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(str(out) + "/"):
-                    size = max(size, os.stat(f"/proc/{pid}/fd/{fd}").st_size)
-    return size
+    return max(_open_sizes(pid, out), default=0)
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see when the build writes")

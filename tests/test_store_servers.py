@@ -212,11 +212,8 @@ def test_server_stopped_in_the_middle_of_a_load(oxigraph, kill):
     store.close()
 
 
-def test_cli_reports_which_graphs_did_not_land(oxigraph, tmp_path, monkeypatch):
-    nq = tmp_path / "pages.nq"
-    names = [f"http://example.org/esco-graph/graph/page-{i}" for i in range(4)]
-    nq.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{j}" <{g}> .\n'
-                          for i, g in enumerate(names) for j in range(3)))
+def _stop_after_two_graphs(oxigraph, monkeypatch) -> None:
+    """The server stops as the third Graph Store request is about to go."""
     sent = []
     real_send = RemoteStore._send_graph
 
@@ -227,6 +224,14 @@ def test_cli_reports_which_graphs_did_not_land(oxigraph, tmp_path, monkeypatch):
         return real_send(self, iri, body, **kw)
 
     monkeypatch.setattr(RemoteStore, "_send_graph", send_then_stop)
+
+
+def test_cli_reports_which_graphs_did_not_land(oxigraph, tmp_path, monkeypatch):
+    nq = tmp_path / "pages.nq"
+    names = [f"http://example.org/esco-graph/graph/page-{i}" for i in range(4)]
+    nq.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{j}" <{g}> .\n'
+                          for i, g in enumerate(names) for j in range(3)))
+    _stop_after_two_graphs(oxigraph, monkeypatch)
     r = run("load", nq, "--endpoint", oxigraph.url, "--retries", "1")
     assert r.exit_code == 4
     lines = r.stderr.splitlines()
@@ -389,16 +394,7 @@ def test_build_whose_store_dies_mid_load_writes_the_report_naming_every_graph(ox
     wrote no --report; now the report lists what landed and what did not, and the error names some."""
     from conftest import SAMPLES
 
-    sent = []
-    real_send = RemoteStore._send_graph
-
-    def send_then_stop(self, iri, body, **kw):
-        if len(sent) == 2:
-            oxigraph.stop()
-        sent.append(iri)
-        return real_send(self, iri, body, **kw)
-
-    monkeypatch.setattr(RemoteStore, "_send_graph", send_then_stop)
+    _stop_after_two_graphs(oxigraph, monkeypatch)
     report = tmp_path / "report.json"
     r = run("build", SAMPLES, "--endpoint", oxigraph.url, "--store-type", "oxigraph",
             "--report", report, "-q")
