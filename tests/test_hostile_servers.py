@@ -212,3 +212,40 @@ def test_a_query_path_on_another_server_is_refused():
     r = run("query", "ASK {}", "--endpoint", "http://127.0.0.1:9", "--store-type", "generic",
             "--query-path", "http://other.example:8080/sparql")
     assert r.exit_code == 2 and "another server" in r.stderr
+
+
+# --- the results reader, fuzzed (issue 14: the fuzzer extended to the store's readers) ------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.sampled_from(
+        ["uri", "literal", "bnode", "typed-literal", "triple", "http://x/y", "en", "s", "head", "vars", "results",
+         "bindings", "boolean", "value", "type", "xml:lang", "datatype"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["head", "vars", "results", "bindings", "boolean", "s", "o", "type", "value", "xml:lang",
+                         "datatype", "subject", "predicate", "object"]), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=_JSON, raw=st.booleans(), junk=st.binary(max_size=40))
+def test_any_sparql_results_answer_is_rows_or_one_store_error(document, raw, junk):
+    """Whatever a server sends as SPARQL results JSON, the reader gives rows or a StoreError."""
+    import email.message
+
+    from esco_graph.errors import StoreError
+    from esco_graph.http import Response
+    from esco_graph.store.remote import RemoteStore
+
+    headers = email.message.Message()
+    headers["Content-Type"] = "application/sparql-results+json"
+    body = junk if raw else json.dumps(document).encode()
+    store = RemoteStore("http://127.0.0.1:9", "generic")
+    try:
+        variables, rows, boolean = store._parse_select(Response(200, "OK", headers, body))
+    except StoreError:
+        return
+    assert boolean is None or isinstance(boolean, bool)
+    assert all(isinstance(v, str) for v in variables) and all(len(row) == len(variables) for row in rows)
