@@ -200,12 +200,15 @@ class HttpClient:
         is and URL-encoded), the Basic token (with and without padding), the Authorization values sent."""
         c = self._creds
         found = set(self._sent_authorizations)
+        found |= {value.split(" ", 1)[1] for value in self._sent_authorizations if " " in value}
         if c and c.password:
-            token = base64.b64encode(f"{c.user}:{c.password}".encode("utf-8")).decode("ascii")
+            token = self._basic_token()
             found |= {c.password, urllib.parse.quote(c.password, safe=""), urllib.parse.quote_plus(c.password),
                       token, token.rstrip("=")}
-            found |= {value.split(" ", 1)[1] for value in self._sent_authorizations if " " in value}
         return sorted((x for x in found if x), key=len, reverse=True)  # longest first: no partial masks
+
+    def _basic_token(self) -> str:
+        return base64.b64encode(f"{self.creds.user}:{self.creds.password}".encode("utf-8")).decode("ascii")
 
     def scrub(self, text: str) -> str:
         """``text`` with every credential masked (a server may echo the request: proxies, error pages).
@@ -222,9 +225,9 @@ class HttpClient:
             return None
         scheme, params = self._challenge
         if scheme == "basic":
-            token = base64.b64encode(f"{self.creds.user}:{self.creds.password}".encode("utf-8")).decode("ascii")
-            self._sent_authorizations.add(f"Basic {token}")
-            return f"Basic {token}"
+            value = f"Basic {self._basic_token()}"
+            self._sent_authorizations.add(value)
+            return value
         if self._digest is None:
             mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             mgr.add_password(None, self.base, self.creds.user, self.creds.password)

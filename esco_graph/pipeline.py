@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 from . import parse
 from .errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
 from .files import atomic_output, check_output_path
-from .graph.mapping import PageGraph, default_triples, page_graphs, to_dataset, to_graph
+from .graph.mapping import PageGraph, default_triples, every_triple, page_graphs, to_dataset, to_graph
 from .graph.vocabulary import check_fact_mode, vocabulary_graph
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
@@ -264,7 +264,7 @@ class BuildResult:
 
     def triple_count(self) -> int:
         if "triples" not in self._counted:
-            self._counted["triples"] = len({t for g in self.graphs for part in (g.triples, g.provenance) for t in part})
+            self._counted["triples"] = len(set(every_triple(self.graphs)))
         return self._counted["triples"]
 
     def graph_counts(self) -> dict:
@@ -434,8 +434,7 @@ def build_graph(
 
         started = time.perf_counter()
         # each page's triples, each distinct triple object once (skills' triples are shared across pages)
-        triples = {id(triple): triple for graph in graphs for part in (graph.triples, graph.provenance)
-                   for triple in part}.values()
+        triples = {id(triple): triple for triple in every_triple(graphs)}.values()
         # the bundled shapes accept the build's label language; the user's own shapes are taken as they are
         languages = [language] if shapes is None else None
         progress.stage("validate", len(graphs), "page")

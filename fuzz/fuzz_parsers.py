@@ -254,7 +254,7 @@ def check_rdf(record) -> str | None:
     import pyoxigraph as ox
 
     from esco_graph.graph.writers import serialize
-    from esco_graph.graph.mapping import page_graphs
+    from esco_graph.graph.mapping import every_triple, page_graphs
     from esco_graph.reconcile import reconcile
     from esco_graph.shacl import validate
 
@@ -264,7 +264,7 @@ def check_rdf(record) -> str | None:
         count = sum(1 for _ in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as exc:
         return f"N-Triples do not parse back: {exc}"
-    if count != len({t for g in graphs for part in (g.triples, g.provenance) for t in part}):
+    if count != len(set(every_triple(graphs))):
         return "N-Triples lost triples"
     from esco_graph.graph.mapping import to_graph
 

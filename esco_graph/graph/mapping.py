@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
@@ -309,6 +309,14 @@ def page_graphs(
         described = tuple(provenance_triples(g, record)) if provenance else ()
         graphs.append(PageGraph(iri=g, source=record.source, triples=tuple(triples), provenance=described))
     return graphs
+
+
+def every_triple(graphs: Iterable[PageGraph]) -> Iterator[Triple]:
+    """Every triple object of the sources, facts and provenance, repeats included (for counting
+    and validating: the facts of a skill recur across pages as the same objects)."""
+    for graph in graphs:
+        yield from graph.triples
+        yield from graph.provenance
 
 
 def default_triples(graphs: Iterable[PageGraph]) -> list[Triple]:

@@ -34,7 +34,7 @@ from typing import Iterable, Optional
 from urllib.parse import quote
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import PROV, RDF, SKOS, XSD
+from rdflib.namespace import PROV, SKOS, XSD
 
 from ..errors import OptionError
 from ..iris import is_esco_iri, mint_iri
@@ -44,7 +44,6 @@ from ..namespaces import (
     EG,
     ESCO,
     ISCO_GROUP,
-    ISCO_NOTATION_TYPE,
     ISCO_SCHEME,
     ISO_THES,
     OCCUPATION_SCHEME,
@@ -53,64 +52,64 @@ from ..namespaces import (
 )
 from ..reconcile import isco_chain
 from ..text import source_date
-from .mapping import (
+from .mapping import (  # the IRIs the mapping resolved already, and its fixed facts
+    _ALT_LABEL,
+    _BROADER,
+    _BROADER_TRANSITIVE,
+    _CONCEPT,
+    _DESCRIPTION,
+    _IN_SCHEME,
+    _ISCO_NOTATION,
+    _MEMBER,
+    _MEMBER_OF_ISCO,
+    _NOTATION,
+    _OCCUPATION,
+    _PREF_LABEL,
+    _REUSE_LEVEL,
     _REUSE_LEVEL_FACTS,
     _REUSE_LEVELS,
+    _SCHEME,
+    _SCOPE_NOTE,
+    _SKILL,
+    _SKILL_TYPE,
     _SKILL_TYPE_FACTS,
     _SKILL_TYPES,
+    _TYPE,
     Mapper,
     PageGraph,
 )
 
-# Every IRI the facts use, resolved once (rdflib's Namespace attribute lookup is slow).
-_DCT_DESCRIPTION = DCT.description
-_DCT_MODIFIED = DCT.modified
-_EG_CONCEPT = EG.concept
-_EG_VOCABULARYFACTS = EG.vocabularyFacts
-_ESCO_MEMBERCONCEPT = ESCO.MemberConcept
-_ESCO_OCCUPATION = ESCO.Occupation
-_ESCO_SKILL = ESCO.Skill
-_ESCO_MEMBEROFISCOGROUP = ESCO.memberOfISCOGroup
-_ESCO_REGULATEDPROFESSIONNOTE = ESCO.regulatedProfessionNote
-_ESCO_SKILLREUSELEVEL = ESCO.skillReuseLevel
-_ESCO_SKILLTYPE = ESCO.skillType
-_ISO_THES_STATUS = ISO_THES.status
-_PROV_ENTITY = PROV.Entity
-_PROV_GENERATEDATTIME = PROV.generatedAtTime
-_PROV_WASDERIVEDFROM = PROV.wasDerivedFrom
-_RDF_TYPE = RDF.type
-_SKOS_CONCEPT = SKOS.Concept
-_SKOS_CONCEPTSCHEME = SKOS.ConceptScheme
-_SKOS_ALTLABEL = SKOS.altLabel
-_SKOS_BROADER = SKOS.broader
-_SKOS_BROADERTRANSITIVE = SKOS.broaderTransitive
-_SKOS_DEFINITION = SKOS.definition
-_SKOS_HASTOPCONCEPT = SKOS.hasTopConcept
-_SKOS_HIDDENLABEL = SKOS.hiddenLabel
-_SKOS_INSCHEME = SKOS.inScheme
-_SKOS_NARROWER = SKOS.narrower
-_SKOS_NOTATION = SKOS.notation
-_SKOS_PREFLABEL = SKOS.prefLabel
-_SKOS_SCOPENOTE = SKOS.scopeNote
-_SKOS_TOPCONCEPTOF = SKOS.topConceptOf
-_SKOSXL_LABEL = SKOSXL.Label
-_SKOSXL_ALTLABEL = SKOSXL.altLabel
-_SKOSXL_HIDDENLABEL = SKOSXL.hiddenLabel
-_SKOSXL_LITERALFORM = SKOSXL.literalForm
-_SKOSXL_PREFLABEL = SKOSXL.prefLabel
+# The other IRIs the facts use, resolved once (rdflib's Namespace attribute lookup is slow).
+_MODIFIED = DCT.modified
+_STATED_CONCEPT = EG.concept
+_FACTS_MODE = EG.vocabularyFacts
+_REGULATED_NOTE = ESCO.regulatedProfessionNote
+_STATUS = ISO_THES.status
+_ENTITY = PROV.Entity
+_GENERATED_AT = PROV.generatedAtTime
+_DERIVED_FROM = PROV.wasDerivedFrom
+_DEFINITION = SKOS.definition
+_HAS_TOP_CONCEPT = SKOS.hasTopConcept
+_HIDDEN_LABEL = SKOS.hiddenLabel
+_NARROWER = SKOS.narrower
+_TOP_CONCEPT_OF = SKOS.topConceptOf
+_XL_LABEL = SKOSXL.Label
+_XL_ALT_LABEL = SKOSXL.altLabel
+_XL_HIDDEN_LABEL = SKOSXL.hiddenLabel
+_XL_LITERAL_FORM = SKOSXL.literalForm
+_XL_PREF_LABEL = SKOSXL.prefLabel
 
 FACT_MODES = ("none", "linked", "all")
 
-_TYPE, _CONCEPT, _SCHEME = _RDF_TYPE, _SKOS_CONCEPT, _SKOS_CONCEPTSCHEME
 _CLASSES = {
-    "occupation": (_ESCO_MEMBERCONCEPT, _ESCO_OCCUPATION),
-    "skill": (_ESCO_MEMBERCONCEPT, _ESCO_SKILL),
+    "occupation": (_MEMBER, _OCCUPATION),
+    "skill": (_MEMBER, _SKILL),
     "isco-group": (),
     "skill-group": (),
 }
 _HOME_SCHEME = {"occupation": OCCUPATION_SCHEME, "skill": SKILL_SCHEME, "isco-group": ISCO_SCHEME}
-_LABELS = (("pref", _SKOS_PREFLABEL, _SKOSXL_PREFLABEL), ("alt", _SKOS_ALTLABEL, _SKOSXL_ALTLABEL),
-           ("hidden", _SKOS_HIDDENLABEL, _SKOSXL_HIDDENLABEL))
+_LABELS = (("pref", _PREF_LABEL, _XL_PREF_LABEL), ("alt", _ALT_LABEL, _XL_ALT_LABEL),
+           ("hidden", _HIDDEN_LABEL, _XL_HIDDEN_LABEL))
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 #: the schemes whose concepts without a broader concept are their top concepts
 _HIERARCHIES = (ISCO_SCHEME, OCCUPATION_SCHEME, "http://data.europa.eu/esco/concept-scheme/skills-hierarchy",
@@ -163,7 +162,7 @@ class _Facts:
         if concept.digital and DIGITAL_SCHEME not in schemes:
             schemes.append(DIGITAL_SCHEME)
         for scheme in schemes:
-            out.append((s, _SKOS_INSCHEME, self.mapper.iri(scheme)))
+            out.append((s, _IN_SCHEME, self.mapper.iri(scheme)))
             self.schemes.add(scheme)
         labels = {"pref": (concept.label,), "alt": concept.alt_labels, "hidden": concept.hidden_labels}
         for role, plain, xl in _LABELS:
@@ -172,50 +171,50 @@ class _Facts:
                 if not (role == "pref" and (concept.iri, "label") in given):
                     out.append((s, plain, literal))
                 node = self.label_node(s, role, text)
-                out += [(s, xl, node), (node, _TYPE, _SKOSXL_LABEL), (node, _SKOSXL_LITERALFORM, literal)]
+                out += [(s, xl, node), (node, _TYPE, _XL_LABEL), (node, _XL_LITERAL_FORM, literal)]
         if concept.status:
-            out.append((s, _ISO_THES_STATUS, Literal(concept.status)))
+            out.append((s, _STATUS, Literal(concept.status)))
         if concept.modified and _DATETIME.match(concept.modified):
-            out.append((s, _DCT_MODIFIED, Literal(concept.modified, datatype=XSD.dateTime, normalize=False)))
-        for field, prop in (("description", _DCT_DESCRIPTION), ("scope_note", _SKOS_SCOPENOTE),
-                            ("definition", _SKOS_DEFINITION)):
+            out.append((s, _MODIFIED, Literal(concept.modified, datatype=XSD.dateTime, normalize=False)))
+        for field, prop in (("description", _DESCRIPTION), ("scope_note", _SCOPE_NOTE),
+                            ("definition", _DEFINITION)):
             text = getattr(concept, field)
             if text and (concept.iri, field) not in given:
                 self.mapper._node_literal(s, prop, text, out)
         if concept.regulated_note:
             note = concept.regulated_note
             if note.startswith(("http://", "https://")):
-                out.append((s, _ESCO_REGULATEDPROFESSIONNOTE, self.mapper.iri(note)))
+                out.append((s, _REGULATED_NOTE, self.mapper.iri(note)))
             else:
-                self.mapper._node_literal(s, _ESCO_REGULATEDPROFESSIONNOTE, note, out)
+                self.mapper._node_literal(s, _REGULATED_NOTE, note, out)
         if kind == "occupation":
             if concept.code and (concept.iri, "code") not in given:
-                out.append((s, _SKOS_NOTATION, Literal(concept.code)))
+                out.append((s, _NOTATION, Literal(concept.code)))
             if concept.isco_code:
-                out.append((s, _ESCO_MEMBEROFISCOGROUP, self.mapper.iri(ISCO_GROUP + concept.isco_code)))
+                out.append((s, _MEMBER_OF_ISCO, self.mapper.iri(ISCO_GROUP + concept.isco_code)))
         elif kind == "skill":
             if concept.skill_type and (concept.iri, "skill_type") not in given:
-                out.append((s, _ESCO_SKILLTYPE, _SKILL_TYPES[concept.skill_type]))
+                out.append((s, _SKILL_TYPE, _SKILL_TYPES[concept.skill_type]))
                 out.extend(_SKILL_TYPE_FACTS[concept.skill_type])
             if concept.reuse_level and (concept.iri, "reuse_level") not in given:
-                out.append((s, _ESCO_SKILLREUSELEVEL, _REUSE_LEVELS[concept.reuse_level]))
+                out.append((s, _REUSE_LEVEL, _REUSE_LEVELS[concept.reuse_level]))
                 out.extend(_REUSE_LEVEL_FACTS[concept.reuse_level])
         elif kind == "isco-group" and concept.code:
-            out.append((s, _SKOS_NOTATION, Literal(concept.code)))
-            out.append((s, _SKOS_NOTATION, Literal(concept.code, datatype=URIRef(ISCO_NOTATION_TYPE))))
+            out.append((s, _NOTATION, Literal(concept.code)))
+            out.append((s, _NOTATION, Literal(concept.code, datatype=_ISCO_NOTATION)))
         elif concept.code:
-            out.append((s, _SKOS_NOTATION, Literal(concept.code)))
+            out.append((s, _NOTATION, Literal(concept.code)))
         for parent in concept.broader:
             p = self.iri(parent)
-            out.append((s, _SKOS_BROADER, p))
-            out.append((p, _SKOS_NARROWER, s))
+            out.append((s, _BROADER, p))
+            out.append((p, _NARROWER, s))
         for ancestor in self.ancestors(concept):
-            out.append((s, _SKOS_BROADERTRANSITIVE, self.iri(ancestor)))
+            out.append((s, _BROADER_TRANSITIVE, self.iri(ancestor)))
         if not concept.broader and kind in ("isco-group", "skill-group"):
             for scheme in schemes:
                 if scheme in _HIERARCHIES:
-                    out.append((s, _SKOS_TOPCONCEPTOF, self.mapper.iri(scheme)))
-                    out.append((self.mapper.iri(scheme), _SKOS_HASTOPCONCEPT, s))
+                    out.append((s, _TOP_CONCEPT_OF, self.mapper.iri(scheme)))
+                    out.append((self.mapper.iri(scheme), _HAS_TOP_CONCEPT, s))
 
     def ancestors(self, concept) -> list[str]:
         """Every broader concept, transitively (the vocabulary's hierarchies are small and acyclic;
@@ -315,12 +314,12 @@ def _page_given(reconciled) -> set[tuple[str, str]]:
 
 
 def _provenance(graph: URIRef, vocabulary, mode: str, facts: _Facts) -> list:
-    out = [(graph, _RDF_TYPE, _PROV_ENTITY), (graph, _EG_VOCABULARYFACTS, Literal(mode))]
+    out = [(graph, _TYPE, _ENTITY), (graph, _FACTS_MODE, Literal(mode))]
     when = source_date() or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out.append((graph, _PROV_GENERATEDATTIME, Literal(when, datatype=XSD.dateTime)))
+    out.append((graph, _GENERATED_AT, Literal(when, datatype=XSD.dateTime)))
     for item in vocabulary.stats.get("files_read", []):
-        out.append((graph, _PROV_WASDERIVEDFROM, URIRef(_file_iri(item["file"]))))
-    out.extend((graph, _EG_CONCEPT, facts.iri(iri)) for iri, kind in facts.described.items()
+        out.append((graph, _DERIVED_FROM, URIRef(_file_iri(item["file"]))))
+    out.extend((graph, _STATED_CONCEPT, facts.iri(iri)) for iri, kind in facts.described.items()
                if kind in ("occupation", "skill"))
     return out
 

@@ -24,7 +24,7 @@ from ..errors import OptionError, OutputError
 from ..files import atomic_outputs, check_output_path, output_error
 from ..namespaces import PREFIXES
 from ..terms import syntax_named, to_oxigraph
-from .mapping import PageGraph, merged_triples
+from .mapping import PageGraph, every_triple, merged_triples
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class Rendered:
     def ntriples(self) -> bytes:
         """Everything as one graph, as sorted N-Triples (made once, shared by the writers)."""
         if self._ntriples is None:
-            self._ntriples = "".join([line + " .\n" for line in self.merged_lines()]).encode("utf-8")
+            self._ntriples = _text(self.merged_lines())
         return self._ntriples
 
     def named_graphs(self) -> Iterator[tuple[str, list[str]]]:
@@ -173,16 +173,15 @@ class Rendered:
         (graph IRI, its provenance as N-Triples) per source."""
         facts = self.default_lines()
         for start in range(0, len(facts), chunk):
-            yield None, "".join([line + " .\n" for line in facts[start:start + chunk]]).encode("utf-8")
+            yield None, _text(facts[start:start + chunk])
         for iri, lines in self.named_graphs():
-            yield iri, "".join([line + " .\n" for line in lines]).encode("utf-8")
+            yield iri, _text(lines)
 
     def nquads_chunks(self) -> Iterator[bytes]:
         """The default graph as N-Quads lines without a graph, then each source's named graph."""
-        yield "".join([line + " .\n" for line in self.default_lines()]).encode("utf-8")
+        yield _text(self.default_lines())
         for iri, lines in self.named_graphs():
-            suffix = f" {ox.NamedNode(iri)} .\n"
-            yield "".join([line + suffix for line in lines]).encode("utf-8")
+            yield _text(lines, f" {ox.NamedNode(iri)} .\n")
 
     def ox_triples(self) -> Iterator:
         """Everything as one graph, as pyoxigraph quads of the default graph, in line order: the
@@ -220,12 +219,16 @@ class Rendered:
 
     def _by_line(self) -> dict[str, tuple]:
         lines = self._lines
-        return {lines[id(t)]: t for g in self.graphs for part in (g.triples, g.provenance) for t in part
-                if id(t) in lines}
+        return {lines[id(t)]: t for t in every_triple(self.graphs) if id(t) in lines}
 
     def merged_triples(self) -> list[tuple]:
         """Everything as one graph, as rdflib-term triples, in first-seen order."""
         return merged_triples(self.graphs)
+
+
+def _text(lines: Sequence[str], end: str = " .\n") -> bytes:
+    """'subject predicate object' lines as N-Triples (or, with the graph in `end`, N-Quads) bytes."""
+    return "".join([line + end for line in lines]).encode("utf-8")
 
 
 #: pyoxigraph's parsers hold at most this many bytes of one token

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 from xml.sax.saxutils import escape as xml_escape
 
 import pyoxigraph as ox
@@ -152,9 +152,9 @@ class QueryResult:
         """The rows as ``{variable: term}`` dictionaries."""
         return [dict(zip(self.variables, row)) for row in self.rows]
 
-    def values(self) -> list[tuple[str, ...]]:
-        """The rows with each term as its plain value (IRI or lexical form; '' when unbound)."""
-        return [tuple(_plain(t) for t in row) for row in self.rows]
+    def values(self, unbound: Optional[str] = "") -> list[tuple]:
+        """The rows with each term as its plain value (IRI or lexical form; `unbound` when unbound)."""
+        return [tuple(unbound if t is None else _plain(t) for t in row) for row in self.rows]
 
     # -- writers ------------------------------------------------------------------------------
     def to_table(self, width: int | None = None) -> str:

@@ -19,7 +19,7 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 from ..errors import InputError, OptionError
 from ..store import EmbeddedStore, Store
@@ -249,26 +249,21 @@ def read_side(store: Store, language: str = "en") -> Side:
     """Ask a store (or a file loaded into an in-memory store) for the facts diff compares."""
     side = Side(language=language)
     lang = {"lang": language}
-    for o, label, code, group, node, description in _values(store.query(_OCCUPATIONS, lang)):
+    for o, label, code, group, node, description in store.query(_OCCUPATIONS, lang).values(unbound=None):
         facts = side.occupations.setdefault(o, {name: None for name in FIELDS})
         for name, value in (("label", label), ("code", code), ("isco_group", group), ("description", description)):
             if value is not None and (facts[name] is None or value < facts[name]):  # several values: the least
                 facts[name] = value
         if node is not None and description is not None and facts["description"] == description:
             side.nodes[o] = node
-    for o, relation, s in _values(store.query(_LINKS)):
+    for o, relation, s in store.query(_LINKS).values(unbound=None):
         links = side.links.setdefault(o, {})
         # a skill that is both essential and optional for one occupation (ESCO has such pairs): keep both
         links[s] = relation if s not in links or links[s] == relation else "both"
-    for s, label in _values(store.query(_SKILL_LABELS, lang)):
+    for s, label in store.query(_SKILL_LABELS, lang).values(unbound=None):
         if s not in side.skill_labels or label < side.skill_labels[s]:
             side.skill_labels[s] = label
     return side
-
-
-def _values(result) -> Iterable[tuple]:
-    for row in result.rows:
-        yield tuple(None if term is None else term.value for term in row)
 
 
 def open_side(spec: str, *, store_type: str = "auto", language: str = "en") -> Side:
