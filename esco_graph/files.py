@@ -100,15 +100,25 @@ class _Staged:
             self.tmp = None
 
 
+def write_failure(exc: OSError) -> str:
+    """Why a write failed, in words (a full disk, a file size limit, else the system's own)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if exc.errno == errno.EFBIG:
+        return "the file is larger than the file system or the file size limit (ulimit -f) allows"
+    return exc.strerror or str(exc)
+
+
 def output_error(path: str, exc: OSError) -> OutputError:
     """The one-line error for an output that could not be written."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        reason = "the disk is full"
-    elif exc.errno == errno.EFBIG:
-        reason = "the file is larger than the file system or the file size limit (ulimit -f) allows"
-    else:
-        reason = exc.strerror or str(exc)
-    return OutputError(f"{path}: {reason}; the previous file (if any) is unchanged")
+    return OutputError(f"{path}: {write_failure(exc)}; the previous file (if any) is unchanged")
+
+
+def scratch_error(item: str, exc: OSError) -> OutputError:
+    """The error for a private temporary file (an archive's members, a spooled stdin) that could not be
+    written: the machine's fault, not the input's, so an output error (exit 4), naming the folder."""
+    return OutputError(f"{item}: cannot be unpacked into the temporary folder {tempfile.gettempdir()} "
+                       f"({write_failure(exc)}; TMPDIR names another)")
 
 
 @contextlib.contextmanager

@@ -3,7 +3,9 @@
     python fuzz/fuzz_parsers.py [-n 100000] [--seed 0] [--workers 2] [--rdf-every 50] [--save-crashes DIR]
 
 Each input is one of the real pages (data/samples/*.txt, both layouts, as text and saved as
-HTML), or two of them glued together, mutated 1-8 times by: byte flips, byte inserts and deletes, a cut, line drops,
+HTML; tests/fixtures/html, the three layouts as browsers save them), or two of them glued
+together, mutated 1-8 times by: HTML markup (tags opened, closed and cut at random, comments,
+CDATA, broken entities, up to 3,000 nested elements, up to 4,000 attributes on a tag), byte flips, byte inserts and deletes, a cut, line drops,
 duplications and swaps, random Unicode (control characters, NBSP, zero-width spaces, other
 digits such as '²' or '٣', emoji, right-to-left text, BOMs), numbers replaced (0, negative,
 huge, 5,000 digits), layout keywords spliced in at random lines, and re-encoding (UTF-16,
@@ -87,10 +89,15 @@ def html_page(text: str) -> bytes:
             "<body>\n" + "\n".join(rows) + "\n</body></html>\n").encode("utf-8")
 
 
+HTML_FIXTURES = ROOT / "tests" / "fixtures" / "html"
+
+
 def seed_pages() -> list[bytes]:
-    """The real pages, as bytes, and each saved as HTML."""
+    """The real pages, as bytes, each saved as HTML, and the HTML pages of the three layouts as
+    browsers save them (tests/fixtures/html: nested markup, scripts, links to ESCO)."""
     texts = [p.read_bytes() for p in sorted(SAMPLES.glob("*.txt"))]
-    return texts + [html_page(t.decode("utf-8")) for t in texts]
+    saved = [p.read_bytes() for p in sorted(HTML_FIXTURES.glob("*.html"))]
+    return texts + [html_page(t.decode("utf-8")) for t in texts] + saved
 
 
 # --- mutations -------------------------------------------------------------------------------
@@ -203,9 +210,60 @@ def m_splice(rng, data: bytes, others: list[bytes]) -> bytes:
     return data[:i] + other[j:]
 
 
+# --- HTML mutations (the markup, not the text: what a hostile or broken saved page holds) ---------
+
+TAGS = ["div", "span", "a", "p", "li", "ul", "h2", "section", "table", "tr", "td", "b", "i", "br", "img",
+        "script", "style", "template", "noscript", "textarea", "title", "svg", "math", "iframe", "select"]
+MARKUP = [
+    "<!--", "-->", "<!-- x -->", "<![CDATA[", "]]>", "<!DOCTYPE html>", "<?xml version=\"1.0\"?>", "</>", "<>",
+    "&amp;", "&nbsp;", "&#0;", "&#x110000;", "&#xD800;", "&#9999999999;", "&notanentity;", "&", "&#", "<a href=",
+    '<a href="javascript:alert(1)">', '<a href="https://esco.ec.europa.eu/en/classification/skill?uri=">',
+    '<a href="http://data.europa.eu/esco/skill/../../x">', "<meta charset=\"utf-16\">", "<meta charset=\"bogus\">",
+    "<base href=\"http://evil/\">", "</body>", "</html>", "<body>", "<html>", "<plaintext>",
+]
+
+
+def m_tag(rng, data: bytes) -> bytes:
+    """Tags opened, closed or self-closed at random places, comments and CDATA cut, entities broken."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    for _ in range(rng.randint(1, 6)):
+        i = rng.randint(0, len(text))
+        tag = rng.choice(TAGS)
+        piece = rng.choice([f"<{tag}>", f"</{tag}>", f"<{tag}/>", f"<{tag} class=x", rng.choice(MARKUP)])
+        text = text[:i] + piece + text[i:]
+    return text.encode("utf-8", errors="surrogateescape")
+
+
+def m_nest(rng, data: bytes) -> bytes:
+    """A span of the page wrapped in up to 3,000 nested elements (some never closed)."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    i = rng.randint(0, len(text))
+    j = rng.randint(i, min(len(text), i + 2000))
+    depth = rng.choice([2, 50, 500, 3000])
+    tag = rng.choice(["div", "span", "a", "b", "li", "table", "p"])
+    closing = f"</{tag}>" * (depth if rng.random() < 0.7 else rng.randint(0, depth))
+    return (text[:i] + f"<{tag}>" * depth + text[i:j] + closing + text[j:]).encode("utf-8", errors="surrogateescape")
+
+
+def m_attributes(rng, data: bytes) -> bytes:
+    """A tag given many attributes (up to 4,000), long values, duplicates, no quotes."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    spots = [k for k in range(len(text) - 1) if text[k] == "<" and text[k + 1].isalpha()][:5000]
+    if not spots:
+        return data
+    k = rng.choice(spots) + 1
+    while k < len(text) and text[k].isalnum():
+        k += 1
+    n = rng.choice([1, 10, 300, 4000])
+    value = rng.choice(["x", "x" * (20_000 // n), '"', "'", "a b", "&quot;", "</div>"])
+    attributes = "".join(f" a{m % 50}={value!r}" for m in range(n))
+    return (text[:k] + attributes + text[k:]).encode("utf-8", errors="surrogateescape")
+
+
 MUTATIONS = [
     m_byte_flip, m_byte_insert, m_byte_delete, m_cut, m_line_drop, m_line_dup, m_line_swap,
     m_block_move, m_unicode, m_unicode, m_number, m_number, m_keyword, m_keyword, m_line_ends,
+    m_tag, m_tag, m_nest, m_attributes,
 ]
 
 

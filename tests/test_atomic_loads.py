@@ -104,34 +104,60 @@ def test_a_big_graph_on_a_server_that_dies_mid_load_is_never_partial(tmp_path, s
 
 _LOADER = r"""
 import sys
-from esco_graph.store import base, open_store
+from esco_graph.cli import cli
+from esco_graph.store import base
 real = base._chunks
 base._chunks = lambda *a, **k: real(*a, **{**k, "limit": 2000})
-with open_store(sys.argv[1]) as store:
-    print("ready", flush=True)
-    store.load_file(sys.argv[2])
+print("ready", flush=True)
+cli(["load", "-q"] + sys.argv[1:])
 """
 
+TRIALS = 10  # per signal and store: the issue's bar
 
-def test_kill_9_at_random_points_never_leaves_a_partial_graph(tmp_path):
-    """A 20,000-triple graph reloaded in parts of 2,000, the loading process killed with SIGKILL
-    at random moments: the graph is always the old version or the new one, whole."""
+
+@pytest.mark.parametrize("where", ["embedded", "oxigraph"])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_killed_at_random_points_no_graph_is_ever_partial(tmp_path, sig, where):
+    """A 20,000-triple graph reloaded by `esco-graph load` in parts of 2,000, the loading process sent
+    SIGKILL or SIGINT (Ctrl-C) at 10 random moments of the load: the graph is always the old version or
+    the new one, whole, in the embedded store and on a real Oxigraph server."""
     old, new = _trig(tmp_path / "old.trig", "old", 20_000), _trig(tmp_path / "new.trig", "new", 20_000)
-    store_dir = tmp_path / "kg"
-    with open_store(store_dir) as store:
-        assert store.load_file(old).ok
-    rng = random.Random(14)
-    outcomes = []
-    for trial in range(6):
-        source = new if trial % 2 == 0 else old
-        process = subprocess.Popen([sys.executable, "-c", _LOADER, str(store_dir), str(source)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert process.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.0, 0.6))
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-        with open_store(store_dir) as store:
-            content = _content(store)
-        outcomes.append(_versions(content))
-        assert len(content) == 20_000 and len(_versions(content)) == 1, (trial, len(content), _versions(content))
-    assert outcomes  # every trial left one whole version
+    server = None
+    if where == "embedded":
+        target = ["--store", str(tmp_path / "kg")]
+        opened = lambda: open_store(tmp_path / "kg")  # noqa: E731
+    else:
+        from servers import start_oxigraph
+
+        server = start_oxigraph(tmp_path)
+        target = ["--endpoint", server.url, "--store-type", "oxigraph"]
+        opened = lambda: open_store(endpoint=server.url, store_type="oxigraph")  # noqa: E731
+    try:
+        with opened() as store:
+            assert store.load_file(old).ok
+        started = time.monotonic()  # one whole load, to spread the signals over its length
+        done = subprocess.run([sys.executable, "-c", _LOADER, str(new), *target], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        span = time.monotonic() - started
+        rng = random.Random(f"{sig}-{where}")
+        partial, seen = 0, []
+        for trial in range(TRIALS):
+            source = old if trial % 2 == 0 else new
+            process = subprocess.Popen([sys.executable, "-c", _LOADER, str(source), *target],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            assert process.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, span))
+            os.kill(process.pid, sig)
+            _, err = process.communicate(timeout=120)
+            if sig == signal.SIGINT and process.returncode not in (0, -signal.SIGINT):
+                assert process.returncode == 130 and "Traceback" not in err, (process.returncode, err)
+            with opened() as store:
+                content = _content(store)
+            versions = _versions(content)
+            seen.append(versions)
+            partial += not (len(content) == 20_000 and len(versions) == 1)
+        print(f"\n{sig.name} on {where}: {TRIALS} trials, {partial} partial graphs, versions {seen}")
+        assert partial == 0, seen
+    finally:
+        if server is not None:
+            server.stop()

@@ -107,3 +107,36 @@ def test_a_parse_worker_that_dies_stops_the_build_cleanly(tmp_path, monkeypatch)
         pipeline.parse_pages([str(tmp_path)], jobs=2)
     r = run("build", tmp_path, "-o", tmp_path / "out.ttl", "-j", "2")
     assert r.exit_code == 1 and "a parse worker died" in r.stderr and not (tmp_path / "out.ttl").exists()
+
+
+def test_a_long_chunk_asks_wordfreq_only_for_words(tmp_path, monkeypatch):
+    """Regression (fuzzer, issue 14): a run-together line of 18,000 characters with 3,000 `</div>` in one
+    label sent every prefix of that space-free chunk to wordfreq, whose tokenizer is linear in it: 51 s
+    for one page. Now a "word" longer than any in wordfreq's list is unknown without asking."""
+    import wordfreq
+
+    from esco_graph.parse.split.words import MAX_WORD_CHARS
+
+    asked: list[int] = []
+    real = wordfreq.zipf_frequency
+    monkeypatch.setattr(wordfreq, "zipf_frequency", lambda word, *a, **k: asked.append(len(word)) or real(word, *a, **k))
+    line = ("precision mechanicsMOEMpre" + "</div>" * 3000 + "cision measuring instruments"
+            "surface-mount technologyautomatic control systemfirmwareCAD software")
+    page = _destinai_with_line(tmp_path, line)
+    r = run("parse", page)
+    assert r.exit_code in (0, 1) and "Traceback" not in r.output
+    assert max(asked, default=0) <= MAX_WORD_CHARS
+    assert sum(asked) <= 50 * len(line), (len(asked), sum(asked))
+
+
+@pytest.mark.parametrize("tag, count", [
+    (' a=1 b="x y z" c d = e f=\'q\'', 5),
+    (' data-json="{&quot;a&quot;: 1, &quot;b&quot;: [1, 2, 3]}" class="x y" hidden', 3),
+    (' a="x=y=z w=v"', 1),
+    (" " + "x" * 100_000, 1),  # one long name: one attribute (the old pattern took its square in time)
+    (" " + " ".join(f"a{i}" for i in range(7000)), 7000),
+])
+def test_attributes_are_counted_as_the_parser_sees_them(tag, count):
+    from esco_graph.parse.html import _attribute_count
+
+    assert _attribute_count(tag) == count

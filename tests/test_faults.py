@@ -229,6 +229,31 @@ def test_disk_full_tmpfs(tmp_path, small_disk):
     check_outputs({"nt": target})
 
 
+def test_a_tar_bomb_in_a_full_temporary_folder_is_exit_4(tmp_path, small_disk):
+    """Regression (issue 14): the temporary folder filling while a tar is unpacked was called "a damaged
+    archive" (exit 1, the input blamed); it is the machine's trouble, exit 4, naming the folder."""
+    import io
+    import tarfile
+
+    data = ESCO_PAGE.read_bytes()  # 17 KB; 60 of them are 1 MB, on a 512 KiB temporary folder
+    archive = tmp_path / "crawl.tar"
+    with tarfile.open(archive, "w") as tar:
+        for i in range(60):
+            info = tarfile.TarInfo(f"page-{i:03d}.txt")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    out = tmp_path / "graph.ttl"
+    done = subprocess.run([sys.executable, "-m", "esco_graph", "build", str(archive), "-o", str(out), "-q",
+                           "--keep-going"], env={**_env(), "TMPDIR": str(small_disk)}, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 4, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert str(archive) in lines[0] and "disk is full" in lines[0] and str(small_disk) in lines[0], lines[0]
+    assert not out.exists()
+    assert list(small_disk.iterdir()) == []  # the unpacked members are gone
+
+
 def _limited(limit: int):
     def preexec():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -320,6 +345,18 @@ def test_output_in_a_read_only_folder(read_only_folder, bad_page):
     assert output.read_bytes() == b"previous good output\n"
     new = read_only_folder / "new.jsonld"
     _fails_before_work(run_cli("build", bad_page, ESCO_PAGE, "-o", new), new, "not writable")
+
+
+def test_query_output_in_a_read_only_folder(tmp_path, read_only_folder):
+    """Issue 14: `query -o` into a read-only folder is exit 4 in one line; the previous file is kept."""
+    store = tmp_path / "kg"
+    assert run_cli("build", ESCO_PAGE, "--store", store, "-q").exit_code == 0
+    occupations = "WHERE { ?s a <http://data.europa.eu/esco/model#Occupation> }"
+    for query, output in [(f"CONSTRUCT {{ ?s a <urn:x> }} {occupations}", read_only_folder / "graph.ttl"),
+                          (f"SELECT ?s {occupations}", read_only_folder / "rows.csv")]:
+        line = assert_one_error_line(run_cli("query", query, "--store", store, "-o", output), str(output), exit_code=4)
+        assert "Read-only" in line or "not writable" in line, line
+    assert (read_only_folder / "graph.ttl").read_bytes() == b"previous good output\n"
 
 
 def test_atomic_output_in_a_read_only_folder_is_an_output_error(read_only_folder):

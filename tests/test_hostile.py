@@ -818,6 +818,38 @@ def test_fuzz_script_runs(tmp_path):
     assert stats["ok"] > 0 and stats["error"] > 0 and stats["rdf_checked"] > 0
 
 
+def test_fuzz_rdf_file_readers_ci():
+    """fuzz/fuzz_rdf_files.py on 150 mutated builds (all five formats): `load` and the reader of
+    `validate`/`diff` give a result or one error line naming the file; a failed load changes nothing."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fuzz_rdf_files", ROOT / "fuzz" / "fuzz_rdf_files.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    stats = module.fuzz(n=150, seed=11)
+    assert stats["inputs"] == 150 and stats["crash"] == 0, stats["examples"]
+    assert stats["ok"] > 0 and stats["error"] > 0, stats
+
+
+def test_fuzzed_html_markup_is_an_error_or_a_page():
+    """fuzz_parsers' HTML mutations alone (tags, deep nesting, attribute floods) on the browser-saved
+    pages of the three layouts: no crash, every error one line naming the page."""
+    import random
+
+    saved = [seed for seed in _SEEDS if seed.lstrip().startswith(b"<!DOCTYPE") or b"<html" in seed[:200]]
+    assert len(saved) >= 5
+    rng = random.Random(14)
+    outcomes = {"ok": 0, "error": 0}
+    for _ in range(150):
+        data = rng.choice(saved)
+        for _ in range(rng.randint(1, 4)):
+            data = rng.choice([FUZZ.m_tag, FUZZ.m_nest, FUZZ.m_attributes])(rng, data)
+        outcome, detail = FUZZ.run_one(data)
+        assert outcome in outcomes, detail
+        outcomes[outcome] += 1
+    assert outcomes["ok"] > 0, outcomes
+
+
 # --- regressions: one test per bug fixed while writing this suite -----------------------------------
 
 _ESCO_TEXT = ESCO_BYTES.decode("utf-8")

@@ -120,3 +120,49 @@ def test_a_member_with_dotdot_in_an_archive_is_reported(tmp_path, kind):
     r = run("build", archive, "-o", tmp_path / "out.ttl", "--keep-going", "-q")
     assert r.exit_code == 1 and "../evil.txt" in r.stderr and "'..'" in r.stderr
     assert (tmp_path / "out.ttl").exists()
+
+
+def test_a_zip_larger_than_a_page_reads_from_stdin_as_from_its_path(tmp_path):
+    """Regression (issue 14): stdin was read up to the page cap (64 MiB), so a 73 MB zip piped in was
+    "damaged" while the same file by path built. Now an archive on stdin is spooled whole first."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from rdflib import Dataset
+    from rdflib.compare import isomorphic
+
+    from esco_graph.sources.pages import MAX_PAGE_BYTES
+
+    archive = tmp_path / "crawl.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as z:
+        z.writestr("a-page.txt", ESCO_PAGE.read_bytes())
+        z.writestr("padding.bin", os.urandom(MAX_PAGE_BYTES + 9 * 1024 * 1024))  # not a page: skipped
+    assert archive.stat().st_size > MAX_PAGE_BYTES
+    by_path, by_stdin = tmp_path / "path.nq", tmp_path / "stdin.nq"
+    assert run("build", archive, "-o", by_path, "-q").exit_code == 0
+    with open(archive, "rb") as stream:
+        done = subprocess.run([sys.executable, "-m", "esco_graph", "build", "-", "-o", str(by_stdin), "-q"],
+                              stdin=stream, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    graphs = []
+    for path in (by_path, by_stdin):
+        dataset = Dataset()
+        dataset.parse(path, format="nquads")
+        graphs.append(dataset)
+    # the IRIs differ only in the archive's base (its file IRI, or urn:esco-graph:stdin): compare the facts
+    assert len(graphs[0]) == len(graphs[1]) > 0
+    assert isomorphic(graphs[0].default_graph, graphs[1].default_graph)
+
+
+def test_json_ld_with_an_invalid_iri_is_one_error_line(tmp_path):
+    """Regression (fuzz/fuzz_rdf_files.py): `load` of JSON-LD holding an IRI rdflib keeps but RDF does
+    not allow ('a[b') raised ValueError (a traceback), after one rdflib warning line a term."""
+    bad = tmp_path / "bad.jsonld"
+    bad.write_text('{"@id": "http://example.org/a[b", "http://example.org/p": {"@id": "http://example.org/c^d"}}',
+                   encoding="utf-8")
+    r = run("load", bad, "--store", tmp_path / "kg")
+    _one_line_error(r, 1, str(bad), "Invalid IRI")
+    assert r.stderr.count("\n") == 1, r.stderr
+    r = run("validate", bad)
+    assert "does not look like a valid URI" not in r.stderr and "Traceback" not in r.output

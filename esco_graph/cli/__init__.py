@@ -7,6 +7,8 @@ error-to-exit-code mapping in ``errors`` (the README's table).
 """
 from __future__ import annotations
 
+import logging
+
 import click
 
 from .. import __version__
@@ -32,6 +34,9 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="esco-graph")
 def cli():
     """Turn occupation-profile pages into an ESCO-model RDF knowledge graph."""
+    # rdflib logs a warning on stderr for each odd IRI it reads ('<a[b>'); the command says what is
+    # wrong in its one error line instead (the library leaves logging to its caller)
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
 
 
 for command in (build, parse, validate, load, query, update, skills, occupations, store_group, diff, show, serve):

@@ -123,10 +123,17 @@ def html_to_text(html: str, location: str = "<page>") -> str:
 MAX_HTML_DEPTH = 10_000
 MAX_TAG_ATTRIBUTES = 5_000
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)([^<>]*)>")
-_ATTRIBUTE = re.compile(r"""[^\s"'=<>/]+\s*=""")
+#: an attribute (name, maybe `= value`) once quoted values are taken out: each match ends where its
+#: name or value ends, never backtracking (the earlier `name\s*=` took the square of a long name)
+_QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
+_ATTRIBUTE = re.compile(r"""[^\s"'=<>/]+(?:\s*=\s*[^\s"'=<>/]*)?""")
 #: elements that have no end tag, or whose end tag browsers imply (they never nest deep)
 _NO_NESTING = frozenset("""area base br col embed hr img input link meta param source track wbr p li dt dd
 option optgroup tr td th thead tbody tfoot colgroup rb rt rtc rp""".split())
+
+
+def _attribute_count(rest: str) -> int:
+    return sum(1 for _ in _ATTRIBUTE.finditer(_QUOTED.sub("v", rest)))
 
 
 def check_html(html: str, location: str = "<page>") -> None:
@@ -135,7 +142,7 @@ def check_html(html: str, location: str = "<page>") -> None:
     depth = 0
     for match in _TAG.finditer(html):
         closing, name, rest = match.groups()
-        if len(rest) > 2 * MAX_TAG_ATTRIBUTES and len(_ATTRIBUTE.findall(rest)) > MAX_TAG_ATTRIBUTES:
+        if len(rest) > 2 * MAX_TAG_ATTRIBUTES and _attribute_count(rest) > MAX_TAG_ATTRIBUTES:
             raise InputError(location, f"an HTML tag <{name[:40]}> with more than {MAX_TAG_ATTRIBUTES} attributes: "
                                        "no page carries so many; not parsed")
         if name.lower() in _NO_NESTING or rest.endswith("/"):

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Optional, Sequence, Union
 
 from ..errors import InputError
-from .archives import archive_bytes, archive_file, archive_kind, archive_kind_of_file
+from .archives import archive_bytes, archive_file, archive_from_stream, archive_kind, archive_kind_of_file
 from .pages import (
     MAX_PAGE_BYTES,
     PAGE_SUFFIXES,
@@ -310,10 +310,11 @@ def _stdin(state: _State) -> Iterator[Union[Page, InputError]]:
         return
     state.stdin_used = True
     stream = state.inputs.stdin or sys.stdin.buffer
-    data = stream.read(MAX_PAGE_BYTES + 1)
-    if archive_kind(data[:512]):
-        yield from archive_bytes("-", data, iri_base="urn:esco-graph:stdin", retrieved=None)
+    head = stream.read(512)
+    if archive_kind(head):
+        yield from archive_from_stream("-", head, stream, iri_base="urn:esco-graph:stdin", retrieved=None)
         return
+    data = head + stream.read(MAX_PAGE_BYTES + 1 - len(head))
     try:
         yield page_from_bytes(data, "-", iri="urn:esco-graph:stdin", retrieved=None)
     except InputError as error:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import tarfile
 import tempfile
@@ -13,6 +14,7 @@ from typing import Iterator, Optional, Union
 from urllib.parse import quote
 
 from ..errors import InputError
+from ..files import scratch_error
 from ..text import iso_utc
 from .pages import (
     MAX_PAGE_BYTES,
@@ -85,6 +87,21 @@ def archive_file(item: str, path: Path, only: Optional[str] = None) -> Iterator[
 
 def archive_bytes(item: str, data: bytes, *, iri_base: str, retrieved: Optional[str]) -> Iterator[Union[Page, InputError]]:
     yield from _archive_stream(item, io.BytesIO(data), iri_base=iri_base, retrieved=retrieved)
+
+
+def archive_from_stream(item: str, head: bytes, rest: "io.BufferedIOBase", *, iri_base: str,
+                        retrieved: Optional[str]) -> Iterator[Union[Page, InputError]]:
+    """An archive arriving on a stream (stdin): spooled whole to a private temporary file, as a zip is
+    read from its end; so a 73 MB zip piped in reads as the same file given by path does."""
+    with tempfile.TemporaryFile(prefix="esco-graph-stdin-") as spool:
+        try:
+            spool.write(head)
+            shutil.copyfileobj(rest, spool, 1 << 20)
+            spool.flush()
+        except OSError as exc:
+            raise scratch_error(item, exc) from None
+        spool.seek(0)
+        yield from _archive_stream(item, spool, iri_base=iri_base, retrieved=retrieved)
 
 
 def _archive_stream(item, handle, *, iri_base, retrieved, only=None) -> Iterator[Union[Page, InputError]]:
@@ -234,8 +251,13 @@ def _tar_members(item, handle, iri_base, retrieved, only) -> Iterator[Union[Page
                 if member is None:
                     continue
                 target = os.path.join(folder, f"{len(saved):07d}")  # never the member's own name
-                with member, open(target, "wb") as out:
-                    out.write(member.read(MAX_PAGE_BYTES + 1))
+                with member:
+                    data = member.read(MAX_PAGE_BYTES + 1)
+                try:
+                    with open(target, "wb") as out:
+                        out.write(data)
+                except OSError as exc:  # the temporary folder, not the archive: a full disk is exit 4
+                    raise scratch_error(item, exc) from None
                 saved.append((name, target, retrieved or (iso_utc(info.mtime) if info.mtime else None)))
         except (tarfile.TarError, OSError, EOFError, zipfile.BadZipFile) as exc:
             problems.append(("", InputError(item, f"a damaged archive ({exc})")))

@@ -97,11 +97,15 @@ def _jsonld_to_nquads(path: Path, dest: Path) -> None:
         raise InputError(str(path), f"not readable as JSON-LD: {one_line(str(e)) or type(e).__name__}") from None
     with open(dest, "wb") as out:
         for s, p, o, g in ds.quads((None, None, None, None)):
-            terms = [to_oxigraph(t) for t in (s, p, o)]
-            if g is None or getattr(g, "identifier", g) == DATASET_DEFAULT_GRAPH_ID:
-                quad = ox.Quad(*terms)
-            else:
-                quad = ox.Quad(*terms, to_oxigraph(getattr(g, "identifier", g)))
+            try:  # rdflib keeps IRIs it warns about ('<a[b>'); oxigraph, as RDF, refuses them
+                terms = [to_oxigraph(t) for t in (s, p, o)]
+                if g is None or getattr(g, "identifier", g) == DATASET_DEFAULT_GRAPH_ID:
+                    quad = ox.Quad(*terms)
+                else:
+                    quad = ox.Quad(*terms, to_oxigraph(getattr(g, "identifier", g)))
+            except ValueError as e:
+                raise InputError(str(path), f"not valid JSON-LD: {one_line(str(e))} in the triple "
+                                            f"{one_line(' '.join(str(t) for t in (s, p, o)))[:300]}") from None
             out.write(str(quad).encode("utf-8") + b" .\n")
 
 

@@ -10,6 +10,7 @@ from typing import Optional
 from ...model import KNOWLEDGE, SKILL
 from .words import (
     ADJ_SUFFIX,
+    MAX_WORD_CHARS,
     NOT_END,
     NOT_START,
     PREFIXES,
@@ -382,6 +383,8 @@ GOOD_FREQ = 10 ** (2.0 - 9)  # wordfreq frequency of Zipf 2.0
 
 def good_word(w: str) -> bool:
     """Worth considering as a whole word at a label edge."""
+    if len(w) > MAX_WORD_CHARS:
+        return False  # and not cached: a long chunk's prefixes would fill the cache with its square
     g = _GOOD.get(w)
     if g is None and w.isalpha() and w.islower():
         g = _GOOD[w] = len(w) >= 3 and freqs().get(w, 0.0) >= GOOD_FREQ

@@ -108,8 +108,16 @@ def prepare() -> None:
     freqs()
 
 
+#: no word of wordfreq's list is longer; a longer "word" (a prefix of a long chunk with no spaces)
+#: is unknown without asking wordfreq, whose tokenizer costs time linear in it (so a 18,000-character
+#: chunk's prefixes cost its square: 51 s on a fuzzed page)
+MAX_WORD_CHARS = 60
+
+
 def zipf(word: str) -> float:
     """wordfreq's Zipf frequency of a lower-case word (0 when unknown); cached."""
+    if len(word) > MAX_WORD_CHARS:
+        return 0.0
     z = _ZIPF.get(word)
     if z is None:
         if word.isalpha():
