@@ -3,8 +3,9 @@
 Times, over --runs runs each, the full `esco-graph build` of the 6,078-page corpus (ESCO and
 DestinAI layouts of all 3,039 ESCO v1.2.0 occupations) to .ttl + .jsonld + .nq with validation
 on, with its stages; the same for the 2x corpus; and the straightforward pipeline (rdflib Graph,
-rdflib's Turtle and JSON-LD serialisers, pyshacl over the whole graph) on the same records. It
-checks the two pipelines' graphs are the same graph, then prints medians and ratios.
+rdflib's Turtle and JSON-LD serialisers, pyshacl over the whole graph) on the same records; and the floor (issue 15): reading every page, and pyoxigraph's own writers
+writing the build's own triples. It checks the two pipelines' graphs are the same graph, then
+prints medians and ratios, our stages as multiples of the floor's.
 
 Every build runs in a fresh process so peak RSS is that build's own.
 """
@@ -66,6 +67,46 @@ s = time.perf_counter(); g.serialize(out + ".jsonld", format="json-ld"); t["writ
 print(json.dumps({"stages": t, "wall": sum(t.values()), "conforms": conforms, "triples": len(g),
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+
+
+_FLOOR = r"""
+import json, sys, time
+from pathlib import Path
+import pyoxigraph as ox
+from esco_graph.namespaces import PREFIXES
+folders, outputs = json.loads(sys.argv[1])
+t = {}
+s = time.perf_counter()
+size = count = 0
+for folder in folders:
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            size += len(path.read_bytes()); count += 1
+t["read pages"] = time.perf_counter() - s
+prefixes = {k: str(v) for k, v in PREFIXES.items()}
+formats = {".ttl": ox.RdfFormat.TURTLE, ".jsonld": ox.RdfFormat.JSON_LD, ".nq": ox.RdfFormat.N_QUADS}
+for path in outputs:
+    suffix = Path(path).suffix
+    terms = list(ox.parse(path=path, format=formats[suffix]))  # the build's own triples, held before the clock starts
+    if suffix != ".nq":
+        terms = [q.triple for q in terms]
+    s = time.perf_counter()
+    ox.serialize(terms, output=path + ".floor", format=formats[suffix],
+                 **({"prefixes": prefixes} if suffix == ".ttl" else {}))
+    t["write " + suffix] = time.perf_counter() - s
+print(json.dumps({"stages": t, "wall": sum(t.values()), "pages": count, "bytes": size}))
+"""
+
+
+def run_floor(corpus: Path, folder: Path) -> dict:
+    """The floor: reading every page, and pyoxigraph's own writers writing the build's own triples
+    (read back from the build's outputs before the clock starts)."""
+    outputs = [str(folder / name) for name in ("graph.ttl", "graph.jsonld", "graph.nq")]
+    args = [[str(corpus / "esco"), str(corpus / "destinai")], outputs]
+    done = subprocess.run([python(), "-c", _FLOOR, json.dumps(args)], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"floor failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def python() -> str:
@@ -154,10 +195,12 @@ def main() -> None:
     results: dict = {"cores": os.cpu_count(), "jobs": args.jobs}
     with tempfile.TemporaryDirectory(prefix="esco-graph-bench-") as tmp:
         tmp = Path(tmp)
-        ours, doubled, baseline = [], [], []
+        ours, doubled, baseline, floor = [], [], [], []
         for i in range(args.runs):
             ours.append(run_build(args.corpus, tmp, args.jobs))
             print(f"run {i + 1}: build 1x {ours[-1]['wall']:.2f} s", file=sys.stderr)
+            floor.append(run_floor(args.corpus, tmp))
+            print(f"run {i + 1}: floor {floor[-1]['wall']:.2f} s", file=sys.stderr)
             if not args.skip_2x:
                 folder = tmp / "2x"
                 folder.mkdir(exist_ok=True)
@@ -168,7 +211,7 @@ def main() -> None:
                 print(f"run {i + 1}: straightforward {baseline[-1]['wall']:.2f} s", file=sys.stderr)
         same = same_graph(tmp / "graph.ttl", tmp / "baseline.ttl") if baseline else None
 
-    results.update(ours=ours, doubled=doubled, baseline=baseline, isomorphic=same)
+    results.update(ours=ours, doubled=doubled, baseline=baseline, floor=floor, isomorphic=same)
     wall = median([r["wall"] for r in ours])
     print(f"\nESCO-scale build: {ours[0]['triples']} triples, {args.runs} runs, jobs={args.jobs or os.cpu_count()}, conforms={ours[0]['conforms']}")
     print(f"{'stage':34} {'median s':>9}")
@@ -177,6 +220,7 @@ def main() -> None:
     print(f"{'full build (wall, process)':34} {wall:9.2f}")
     print(f"{'peak RSS, build process (MiB)':34} {median([r['rss_mib'] for r in ours]):9.0f}")
     print(f"{'peak RSS, one worker (MiB)':34} {median([r['worker_rss_mib'] for r in ours]):9.0f}")
+    print_floor(ours, floor, wall)
     if doubled:
         wall2 = median([r["wall"] for r in doubled])
         print(f"{'2x corpus build (wall)':34} {wall2:9.2f}   growth {wall2 / wall:.2f}x for {doubled[0]['triples'] / ours[0]['triples']:.2f}x triples")
@@ -191,6 +235,24 @@ def main() -> None:
         print(f"\nratio straightforward / ours: {base / wall:.2f}x   same graph: {same}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+
+
+def print_floor(ours: list[dict], floor: list[dict], wall: float) -> None:
+    """Our build as a multiple of the floor (reading the pages, pyoxigraph writing the same triples),
+    stage by stage: parsing against reading, each writer against pyoxigraph's for the same output."""
+    stages = stage_medians(floor)
+    ours_stages = {(k if not k.startswith("write ") else "write " + Path(k[6:]).suffix): v
+                   for k, v in stage_medians(ours).items()}
+    total = median([f["wall"] for f in floor])
+    megabytes = floor[0]["bytes"] / 1e6
+    print(f"\nfloor ({floor[0]['pages']} pages, {megabytes:.1f} MB): {'ours s':>8} {'floor s':>8} {'ratio':>6}")
+    parse = ours_stages.get("parse", float("nan"))
+    print(f"{'parse vs read pages':34} {parse:8.2f} {stages['read pages']:8.2f} {parse / stages['read pages']:6.1f}"
+          f"   ({megabytes / parse:.1f} MB/s of text)")
+    for key in ("write .ttl", "write .jsonld", "write .nq"):
+        if key in stages and key in ours_stages:
+            print(f"{key:34} {ours_stages[key]:8.2f} {stages[key]:8.2f} {ours_stages[key] / stages[key]:6.1f}")
+    print(f"{'full build vs floor':34} {wall:8.2f} {total:8.2f} {wall / total:6.1f}")
 
 
 def compare_vocabulary_facts(args) -> None:

@@ -117,9 +117,13 @@ def parse_pages(
     jobs: Optional[int] = None,
     source_root: Optional[str] = None,
     base_iri: str = DEFAULT_BASE_IRI,
+    shard: Optional[tuple[int, int]] = None,
 ) -> ParseOutcome:
     """Parse every page the inputs name. Without keep_going the first bad input raises.
     ``source_root``: name the files below it relative to it (see :func:`sources.pages.rooted`).
+    ``shard``: (K, N): only the pages (and failed inputs) of the K-th of N slices (see
+    :func:`sources.in_shard`); a page's slice follows its IRI, so with ``source_root`` it is the
+    same wherever the pages sit.
     ``progress``: a :class:`Progress` (or a function called with each page's location)."""
     progress = as_progress(progress)
     if source_root is not None:
@@ -136,6 +140,7 @@ def parse_pages(
         failures.append(error)
 
     from .sources import (
+        in_shard,
         iter_pages,  # files, folders, globs, '-', URLs, archives, --from-list
     )
 
@@ -143,10 +148,13 @@ def parse_pages(
     progress.stage("parse", None, "page")
     for item in iter_pages(inputs):
         if isinstance(item, InputError):
-            fail(item)
+            if shard is None or in_shard(item.location, shard):
+                fail(item)
+            continue
+        page = item if source_root is None else rooted(item, source_root, base_iri)
+        if shard is not None and not in_shard(page.iri, shard):
             continue
         index += 1
-        page = item if source_root is None else rooted(item, source_root, base_iri)
         try:
             laid = lay_out(page)
             lines = page_lines(laid.text)
@@ -388,11 +396,17 @@ def build_graph(
     jobs: Optional[int] = None,
     source_root: Optional[str] = None,
     vocabulary_facts: str = "linked",
+    shard: Optional[tuple[int, int]] = None,
 ) -> BuildResult:
     """Everything ``esco-graph build`` does: parse, reconcile, map and (by default) validate
     every page the inputs name, then write every output (atomically, '-' for stdout), load
     every page's named graph into ``store`` (an open :class:`esco_graph.store.Store`) and write
     the JSON ``report``.
+
+    ``shard=(K, N)`` builds only the K-th of N slices of the pages (:func:`parse_pages`): the N
+    slices' outputs, loaded into one store, are the single build's dataset when the vocabulary (not
+    the other pages) names the concepts, that is with ``vocabulary`` given. A slice with no pages
+    is an empty graph, not an error.
 
     Outputs and the report path are checked before any work. Raises InputError for a bad input
     (unless keep_going), EscoGraphError when no page could be read, ValidationError when the
@@ -405,11 +419,11 @@ def build_graph(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     outcome = parse_pages(inputs, vocabulary=vocabulary, keep_going=keep_going, progress=progress, jobs=jobs,
-                          source_root=source_root, base_iri=base_iri)
+                          source_root=source_root, base_iri=base_iri, shard=shard)
     timings["parse"] = time.perf_counter() - started
     timings["split_cpu"] = outcome.split_cpu
     whole_vocabulary = vocabulary is not None and vocabulary_facts == "all"
-    if not outcome.records and (outcome.failures or not whole_vocabulary):
+    if not outcome.records and (outcome.failures or not (whole_vocabulary or shard)):
         reasons = "; ".join(str(e) for e in outcome.failures) or "no inputs given"
         raise EscoGraphError(f"no occupation page could be read ({reasons})")
 
@@ -422,7 +436,8 @@ def build_graph(
     started = time.perf_counter()
     progress.stage("map", len(reconciled.occupations), "page")
     graphs = page_graphs(reconciled, base_iri=base_iri, language=language)
-    facts = vocabulary_graph(vocabulary, reconciled, mode=vocabulary_facts, base_iri=base_iri, language=language)
+    facts = vocabulary_graph(vocabulary, reconciled, mode=vocabulary_facts, base_iri=base_iri, language=language,
+                             shard=shard)
     if facts is not None:
         graphs.append(facts)
     progress.done()

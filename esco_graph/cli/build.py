@@ -45,13 +45,16 @@ from .progress import StderrProgress
                    "their absolute file: URI; with SOURCE_DATE_EPOCH, the same pages give byte-identical "
                    "graphs wherever they sit.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for parsing (0: every core).")
+@click.option("--shard", metavar="K/N", help="Build only the K-th of N slices of the pages (by a stable hash of each page's "
+                                             "IRI; use with --vocabulary and --source-root): the N outputs loaded into one "
+                                             "store are the whole build.")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False), help="Also load every page's named graph into this embedded store (created on first use).")
 @click.option("--endpoint", metavar="URL", help="Also load every page's named graph into this SPARQL 1.1 store (Graph Store Protocol).")
 @click.option("--store-type", type=click.Choice(["auto", "oxigraph", "fuseki", "graphdb", "virtuoso", "generic"]), default="auto", show_default=True, help="Which server --endpoint is.")
 @quiet_option
 @library_errors
 def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, vocabulary_facts, keep_going, validate, shapes_paths, report_path,
-          source_root, jobs,
+          source_root, jobs, shard,
           store_dir, endpoint, store_type, quiet):
     """Build the graph from pages and write it.
 
@@ -63,10 +66,12 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, vocabulary
     output untouched.
     """
     from ..pipeline import build_graph, check_build
+    from ..sources import parse_shard
 
     if not outputs and store_dir is None and endpoint is None:
         raise click.UsageError("give at least one -o OUTPUT, or --store DIR / --endpoint URL")
     check_build(outputs=outputs, format=fmt, report=report_path, base_iri=base_iri, language=language)  # before any work
+    slice_ = parse_shard(shard) if shard is not None else None
     store = None
     if store_dir is not None or endpoint is not None:  # a store that is down fails before any work
         store = open_store_from_options(store_dir=store_dir, endpoint=endpoint, store_type=store_type)
@@ -77,7 +82,7 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, vocabulary
             inputs, outputs=outputs, format=fmt, store=store, report=report_path, vocabulary=vocabulary,
             base_iri=base_iri, language=language, keep_going=keep_going, validate=validate, progress=progress,
             shapes=load_shapes_option(shapes_paths), jobs=jobs, source_root=source_root,
-            vocabulary_facts=vocabulary_facts,
+            vocabulary_facts=vocabulary_facts, shard=slice_,
         )
     except BaseException:
         progress.abandon()

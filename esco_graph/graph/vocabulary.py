@@ -123,7 +123,12 @@ def check_fact_mode(mode: str) -> str:
     return mode
 
 
-def vocabulary_graph_iri(base_iri: str) -> URIRef:
+def vocabulary_graph_iri(base_iri: str, shard: Optional[tuple[int, int]] = None) -> URIRef:
+    """The vocabulary's provenance graph; a slice of a sharded build has its own
+    (``.../vocabulary/shard-K-of-N``), since loading a named graph replaces it and each slice's
+    vocabulary facts are those its pages link to."""
+    if shard is not None:
+        return URIRef(f"{base_iri}graph/vocabulary/shard-{shard[0]}-of-{shard[1]}")
     return URIRef(f"{base_iri}graph/vocabulary")
 
 
@@ -251,9 +256,11 @@ def vocabulary_graph(
     mode: str = "linked",
     base_iri: str,
     language: str = "en",
+    shard: Optional[tuple[int, int]] = None,
 ) -> Optional[PageGraph]:
     """The vocabulary's facts as one source graph (facts for the default graph, provenance for the
-    named graph ``{base}graph/vocabulary``), or None with ``mode='none'`` or no vocabulary."""
+    named graph ``{base}graph/vocabulary``, or the slice's own in a sharded build), or None with
+    ``mode='none'`` or no vocabulary."""
     check_fact_mode(mode)
     if vocabulary is None or mode == "none":
         return None
@@ -279,7 +286,7 @@ def vocabulary_graph(
         if mode == "linked":
             todo.extend(i for i in facts.pointed_at(concept) if i not in facts.described)
     triples = facts.finish()
-    graph = vocabulary_graph_iri(mapper.base_iri)
+    graph = vocabulary_graph_iri(mapper.base_iri, shard)
     return PageGraph(iri=graph, source=None, triples=tuple(triples),
                      provenance=tuple(_provenance(graph, vocabulary, mode, facts)))
 

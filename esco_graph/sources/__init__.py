@@ -24,6 +24,7 @@ reported, never followed.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
 import sys
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Optional, Sequence, Union
 
-from ..errors import InputError
+from ..errors import InputError, OptionError
 from .archives import archive_bytes, archive_file, archive_from_stream, archive_kind, archive_kind_of_file
 from .pages import (
     MAX_PAGE_BYTES,
@@ -120,6 +121,25 @@ def iter_pages(inputs: Iterable[Union[str, os.PathLike]]) -> Iterator[Union[Page
                 state.seen.add(result.iri)
             yield result
     yield from state.flush_list_errors()
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'K/N' (1 <= K <= N) as (K, N); OptionError otherwise."""
+    parts = text.split("/")
+    if len(parts) == 2 and all(p.strip().isdigit() and p.strip().isascii() for p in parts):
+        k, n = int(parts[0]), int(parts[1])
+        if 1 <= k <= n <= 1_000_000:
+            return k, n
+    raise OptionError(f"{text!r} is not K/N with 1 <= K <= N (e.g. 2/8: the second of eight slices)",
+                      option="--shard")
+
+
+def in_shard(key: str, shard: tuple[int, int]) -> bool:
+    """Whether the page (or failed input) named ``key`` is in the K-th of N slices: a stable hash of
+    its name, so every machine slices the same inputs alike and each page is in exactly one slice."""
+    k, n = shard
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % n == k - 1
 
 
 def read_one(location: str, inputs: Optional[Inputs] = None) -> Page:
@@ -344,4 +364,4 @@ def _url(url: str, state: _State) -> Iterator[Union[Page, InputError]]:
 # --- archives ------------------------------------------------------------------------------------
 
 
-__all__ = ["Inputs", "iter_pages", "read_list", "read_one"]
+__all__ = ["Inputs", "in_shard", "iter_pages", "parse_shard", "read_list", "read_one"]
