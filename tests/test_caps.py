@@ -140,3 +140,28 @@ def test_attributes_are_counted_as_the_parser_sees_them(tag, count):
     from esco_graph.parse.html import _attribute_count
 
     assert _attribute_count(tag) == count
+
+
+def test_a_vocabulary_zip_inflating_to_one_huge_field_is_refused(tmp_path):
+    """Issue 14: a 612 KB vocabulary zip took 4 GB (the csv module's field limit was lifted to 2 GiB).
+    Now a field over MAX_CSV_FIELD_CHARS is refused with the cap named, and the process-wide csv
+    limit is left as it was."""
+    import csv
+    import zipfile
+
+    from esco_graph.errors import VocabularyError
+    from esco_graph.vocabulary import Vocabulary
+    from esco_graph.vocabulary.csvload import MAX_CSV_FIELD_CHARS
+
+    bomb = tmp_path / "esco.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("skills_en.csv", "conceptType,conceptUri,skillType,reuseLevel,preferredLabel,description\n"
+                   "KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/00064735-8fad-454b-90c7-ed858cc993f2,"
+                   'skill/competence,,a skill,"' + "a" * (MAX_CSV_FIELD_CHARS * 20) + '"\n')
+    assert bomb.stat().st_size < 100_000
+    before = csv.field_size_limit()
+    with pytest.raises(VocabularyError, match=f"more than {MAX_CSV_FIELD_CHARS} characters"):
+        Vocabulary.load([bomb])
+    assert csv.field_size_limit() == before
+    r = run("build", ESCO_PAGE, "--vocabulary", bomb, "-o", tmp_path / "g.ttl")
+    assert r.exit_code != 0 and "Traceback" not in r.output and str(MAX_CSV_FIELD_CHARS) in r.stderr

@@ -41,6 +41,10 @@ from .files import (
 )
 from .rdfload import RdfReader
 
+#: a CSV field longer than this is refused (issue 14: a 612 KB zip inflating to one field of
+#: hundreds of MB took 4 GB); ESCO v1.2.0's longest field holds 3,853 characters
+MAX_CSV_FIELD_CHARS = 1_000_000
+
 # --------------------------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------------------------
@@ -118,9 +122,7 @@ class Loader:
     # ---- CSV -------------------------------------------------------------------------------
 
     def _read_csv(self, name: str, opener, kind: str, what: str) -> None:
-        limit = csv.field_size_limit()
-        if limit < 2**31 - 1:
-            csv.field_size_limit(2**31 - 1)
+        limit = csv.field_size_limit(MAX_CSV_FIELD_CHARS)  # the csv module's limit is process-wide: restored below
         try:
             with opener() as raw:
                 stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
@@ -131,9 +133,14 @@ class Loader:
         except UnicodeDecodeError as exc:
             raise VocabularyError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise VocabularyError(f"{name}: a field of more than {MAX_CSV_FIELD_CHARS} characters (ESCO's longest "
+                                      "holds under 4,000): not a vocabulary file; not read") from None
             raise VocabularyError(f"{name}: malformed CSV ({exc})") from None
         except (OSError, EOFError, zipfile.BadZipFile) as exc:
             raise VocabularyError(f"{name}: cannot be read ({exc})") from None
+        finally:
+            csv.field_size_limit(limit)
         if isinstance(records, tuple):
             records, what = records
         if records is None:
