@@ -465,6 +465,9 @@ def build_graph(
             progress.stage("write", len(outputs), "file")
             write_all(rendered, outputs, format, timings=timings, on_written=progress.advance)
             progress.done()
+            counted = rendered.distinct_count()
+            if counted is not None:  # the writers' distinct lines: no second pass over every triple
+                result._counted["triples"] = counted
         if store is not None:
             started = time.perf_counter()
             progress.stage("load", len(graphs) + 1, "graph")  # the default graph, then each source's

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from conftest import DESTINAI_PAGE, ESCO_PAGE, ROOT
+from conftest import DESTINAI_PAGE, ESCO_PAGE, ROOT, SAMPLES
 from esco_graph import build_graph, serialize
 from esco_graph.graph.mapping import merged_triples
 
@@ -80,3 +80,14 @@ def test_readme_library_example_runs(tmp_path, monkeypatch):
     assert (tmp_path / "graph.ttl").is_file() and (tmp_path / "graph.nq").is_file()
     assert scope["record"].esco_code == "3114.1.5"
     assert len(scope["graph"]) > 1000
+
+
+@pytest.mark.parametrize("output", ["graph.ttl", "graph.nq", "graph.jsonld"])
+def test_the_report_counts_the_triples_the_writers_wrote(tmp_path, output):
+    """The report's triple count, taken from the writers' distinct lines when they made them, is the
+    count of distinct triples (and of the triples a reader finds in a Turtle output)."""
+    from esco_graph import build_graph
+    from esco_graph.graph.mapping import every_triple
+
+    result = build_graph([SAMPLES], outputs=[str(tmp_path / output)], vocabulary=None)
+    assert result.triple_count() == len(set(every_triple(result.graphs)))

@@ -156,6 +156,10 @@ class Rendered:
             self._merged = sorted(merged)
         return self._merged
 
+    def distinct_count(self) -> Optional[int]:
+        """How many distinct triples the graphs hold, when a writer has already counted them."""
+        return None if self._merged is None else len(self._merged)
+
     def ntriples(self) -> bytes:
         """Everything as one graph, as sorted N-Triples (made once, shared by the writers)."""
         if self._ntriples is None:
