@@ -3,7 +3,8 @@
     python bench/hostile.py [--out FOLDER]
 
 Each input is written into FOLDER (a temporary folder by default) and built with
-`esco-graph build INPUT -o out.nt -q --keep-going` in a fresh process; the wall time and the
+`esco-graph build INPUT -o out.nt -q --keep-going` in a fresh process (a vocabulary zip as
+`--vocabulary` beside the ESCO sample page); the wall time and the
 process's peak RSS (``wait4``'s ru_maxrss) are printed, one JSON line an input, with the exit code
 and the first line of stderr. The issue's bar: a 95 KB run-together page builds (or is refused)
 within 400 MiB and 30 s; no input takes a traceback.
@@ -58,13 +59,33 @@ def inputs() -> dict[str, tuple[str, bytes]]:
             f"a{k}" for k in range(200_000)) + ">x</div></body></html>").encode()),
         "HTML, one link 5,000 elements deep": ("link.html", ("<html><body><a href='x'>" + "<b>" * 5000 + "x"
                                                              + "</body></html>").encode()),
+        "vocabulary zip of 612 KB, one 600 MB field": ("vocabulary.zip", _vocabulary_bomb()),
     }
+
+
+def _vocabulary_bomb() -> bytes:
+    """A skills CSV whose one description is 600 MB of 'a', deflated to about 612 KB."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("skills_en.csv", "w") as member:
+            member.write(b"conceptType,conceptUri,skillType,reuseLevel,preferredLabel,description\n"
+                         b"KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/00064735-8fad-454b-90c7-ed858cc993f2,"
+                         b'skill/competence,,a skill,"')
+            for _ in range(600):
+                member.write(b"a" * (1 << 20))
+            member.write(b'"\n')
+    return buffer.getvalue()
 
 
 def measure(path: Path, out: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # a vocabulary goes with the sample pages; a page is built alone
+    inputs = [str(ESCO), "--vocabulary", str(path)] if path.suffix == ".zip" else [str(path)]
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "esco_graph", "build", str(path), "-o", str(out), "-q",
+    process = subprocess.Popen([sys.executable, "-m", "esco_graph", "build", *inputs, "-o", str(out), "-q",
                                 "--keep-going"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     stderr = process.stderr.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(process.pid, 0)

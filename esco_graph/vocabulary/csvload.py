@@ -45,6 +45,21 @@ from .rdfload import RdfReader
 #: hundreds of MB took 4 GB); ESCO v1.2.0's longest field holds 3,853 characters
 MAX_CSV_FIELD_CHARS = 1_000_000
 
+
+
+def _bounded_lines(stream, name: str):
+    """The stream's lines, each read with a bound: the csv module reads a whole line before it checks
+    a field's length, so a 600 MB line with no line end was held whole (1.3 GB) before being refused."""
+    while True:
+        line = stream.readline(MAX_CSV_FIELD_CHARS + 1)
+        if not line:
+            return
+        if len(line) > MAX_CSV_FIELD_CHARS:
+            raise VocabularyError(f"{name}: a line of more than {MAX_CSV_FIELD_CHARS} characters (ESCO's longest "
+                                  "holds under 4,000): not a vocabulary file; not read")
+        yield line
+
+
 # --------------------------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------------------------
@@ -126,7 +141,7 @@ class Loader:
         try:
             with opener() as raw:
                 stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                reader = csv.reader(stream)
+                reader = csv.reader(_bounded_lines(stream, name))
                 header = [c.strip().lower() for c in next(reader)]
                 handler = getattr(self, f"_csv_{kind}")
                 records = handler(name, header, reader, Row(header))
