@@ -19,10 +19,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,24 @@ VIRTUOSO_USER = "dba"
 VIRTUOSO_PASSWORD = "dba"
 VIRTUOSO_ROW_CAP = 100
 VIRTUOSO_MAX_SORTED_TOP_ROWS = 150
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """An in-test HTTP server on a free 127.0.0.1 port: a subclass sets its own attributes, then calls
+    ``serve()``, which answers from a daemon thread until ``stop()``."""
+
+    daemon_threads = True
+
+    def __init__(self, handler):
+        super().__init__(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+
+    def serve(self) -> None:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
 
 
 def free_port() -> int:

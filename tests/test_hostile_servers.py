@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from click.testing import CliRunner
+from servers import LoopbackServer
 
 from esco_graph.cli import cli
 
@@ -20,21 +20,14 @@ def run(*args, env=None):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, env=env)
 
 
-class EchoServer(ThreadingHTTPServer):
+class EchoServer(LoopbackServer):
     """Asks for credentials (Basic or Digest), then answers 400 with the whole request echoed back,
     as some proxies and error pages do; or answers a scripted body."""
 
-    daemon_threads = True
-
     def __init__(self, scheme="Basic", body=None, ctype="application/sparql-results+json"):
-        super().__init__(("127.0.0.1", 0), EchoHandler)
+        super().__init__(EchoHandler)
         self.scheme, self.body, self.ctype = scheme, body, ctype
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
+        self.serve()
 
 
 class EchoHandler(BaseHTTPRequestHandler):
@@ -128,21 +121,14 @@ def test_results_json_is_parsed_as_json_not_eval():
     assert json.loads(MALFORMED[0]) == []
 
 
-class TrickleServer(ThreadingHTTPServer):
+class TrickleServer(LoopbackServer):
     """Answers 200 and then one byte of body every 0.3 s (a slowloris answer), or announces more
     bytes than it sends and closes (a body cut short)."""
 
-    daemon_threads = True
-
     def __init__(self, mode="trickle"):
-        super().__init__(("127.0.0.1", 0), TrickleHandler)
+        super().__init__(TrickleHandler)
         self.mode = mode
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
+        self.serve()
 
 
 class TrickleHandler(BaseHTTPRequestHandler):

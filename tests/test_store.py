@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
 from click.testing import CliRunner
-from servers import free_port
+from servers import LoopbackServer, free_port
 
 from esco_graph.cli import cli
 from esco_graph.errors import InputError, StoreError
@@ -332,24 +331,17 @@ def test_cli_errors_are_one_line(tmp_path):
 
 # --- the HTTP client against a small in-test server ----------------------------------------------
 
-class FakeStore(ThreadingHTTPServer):
+class FakeStore(LoopbackServer):
     """A minimal Graph Store + query endpoint with basic auth and scripted failures."""
 
-    daemon_threads = True
-
     def __init__(self, user=None, password=None, fail_first=0, fail_status=503):
-        super().__init__(("127.0.0.1", 0), FakeHandler)
+        super().__init__(FakeHandler)
         self.user, self.password = user, password
         self.fail_left = fail_first
         self.fail_status = fail_status
         self.requests: list[tuple[str, str, dict, bytes]] = []
         self.graphs: dict[str, bytes] = {}
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
+        self.serve()
 
 
 class FakeHandler(BaseHTTPRequestHandler):
