@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 from click.testing import CliRunner
-from servers import LoopbackServer
+from servers import LoopbackServer, QuietHandler
 
 from esco_graph.cli import cli
 
@@ -30,21 +30,8 @@ class EchoServer(LoopbackServer):
         self.serve()
 
 
-class EchoHandler(BaseHTTPRequestHandler):
+class EchoHandler(QuietHandler):
     server: EchoServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, body: bytes, ctype="text/plain", headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
 
     def _handle(self):
         length = int(self.headers.get("Content-Length") or 0)

@@ -7,14 +7,13 @@ from __future__ import annotations
 import base64
 import json
 import urllib.parse
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
 from click.testing import CliRunner
-from servers import LoopbackServer, free_port
+from servers import LoopbackServer, QuietHandler, free_port
 
 from esco_graph.cli import cli
 from esco_graph.errors import InputError, StoreError
@@ -344,22 +343,11 @@ class FakeStore(LoopbackServer):
         self.serve()
 
 
-class FakeHandler(BaseHTTPRequestHandler):
+class FakeHandler(QuietHandler):
     server: FakeStore
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
 
     def _answer(self, status, body=b"", ctype="text/plain", headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Server", "FakeStore/1")
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(status, body, ctype, (("Server", "FakeStore/1"), *headers))
 
     def _handle(self):
         length = int(self.headers.get("Content-Length") or 0)
