@@ -47,6 +47,11 @@ MAX_CSV_FIELD_CHARS = 1_000_000
 
 
 
+def _too_long(name: str, what: str) -> VocabularyError:
+    return VocabularyError(f"{name}: a {what} of more than {MAX_CSV_FIELD_CHARS} characters (ESCO's longest "
+                           "holds under 4,000): not a vocabulary file; not read")
+
+
 def _bounded_lines(stream, name: str):
     """The stream's lines, each read with a bound: the csv module reads a whole line before it checks
     a field's length, so a 600 MB line with no line end was held whole (1.3 GB) before being refused."""
@@ -55,8 +60,7 @@ def _bounded_lines(stream, name: str):
         if not line:
             return
         if len(line) > MAX_CSV_FIELD_CHARS:
-            raise VocabularyError(f"{name}: a line of more than {MAX_CSV_FIELD_CHARS} characters (ESCO's longest "
-                                  "holds under 4,000): not a vocabulary file; not read")
+            raise _too_long(name, "line")
         yield line
 
 
@@ -149,8 +153,7 @@ class Loader:
             raise VocabularyError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
-                raise VocabularyError(f"{name}: a field of more than {MAX_CSV_FIELD_CHARS} characters (ESCO's longest "
-                                      "holds under 4,000): not a vocabulary file; not read") from None
+                raise _too_long(name, "field") from None
             raise VocabularyError(f"{name}: malformed CSV ({exc})") from None
         except (OSError, EOFError, zipfile.BadZipFile) as exc:
             raise VocabularyError(f"{name}: cannot be read ({exc})") from None
