@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 from . import parse
 from .errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
 from .files import atomic_output, check_output_path
-from .graph.mapping import PageGraph, default_triples, every_triple, page_graphs, to_dataset, to_graph
+from .graph.mapping import PageGraph, default_triples, distinct_objects, page_graphs, to_dataset, to_graph
 from .graph.vocabulary import check_fact_mode, vocabulary_graph
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
@@ -272,7 +272,7 @@ class BuildResult:
 
     def triple_count(self) -> int:
         if "triples" not in self._counted:
-            self._counted["triples"] = len(set(every_triple(self.graphs)))
+            self._counted["triples"] = len(set(distinct_objects(self.graphs)))
         return self._counted["triples"]
 
     def graph_counts(self) -> dict:
@@ -448,8 +448,8 @@ def build_graph(
         from .shacl import validate as shacl_validate
 
         started = time.perf_counter()
-        # each page's triples, each distinct triple object once (skills' triples are shared across pages)
-        triples = {id(triple): triple for triple in every_triple(graphs)}.values()
+        # each distinct triple object once (skills' triples are shared across pages)
+        triples = list(distinct_objects(graphs))
         # the bundled shapes accept the build's label language; the user's own shapes are taken as they are
         languages = [language] if shapes is None else None
         progress.stage("validate", len(graphs), "page")

@@ -109,6 +109,27 @@ def test_shared_skills_merge_into_one_node(graph):
     assert (destinai_occ, ESCO.relatedOptionalSkill, cad) in graph
 
 
+def test_a_skill_two_pages_give_alike_is_one_shared_part(tmp_path):
+    """Consumers of many pages (writers, validation, counts) read a shared skill's facts once."""
+    from conftest import DESTINAI_PAGE, ESCO_PAGE
+
+    from esco_graph.graph.mapping import every_triple, fact_parts
+
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(ESCO_PAGE.read_bytes())
+    result = build_graph([str(ESCO_PAGE), str(copy), str(DESTINAI_PAGE)], base_iri="https://example.org/kg/")
+    first, second, third = result.graphs
+    skills = len(result.records[0].skills)
+    assert [id(part) for part in first.parts[1:]] == [id(part) for part in second.parts[1:]]
+    assert len(first.parts) == 1 + 1 + skills  # its own triples, its ISCO chain, a part a skill
+    parts = fact_parts(result.graphs)
+    assert len(parts) == len(first.parts) + 1 + len(third.parts)  # the copy adds only its own triples
+    assert len({id(part) for part in parts}) == len(parts)
+    assert first.triples == tuple(t for part in first.parts for t in part)  # the flat view
+    provenance = {t for graph in result.graphs for t in graph.provenance}
+    assert set(every_triple(result.graphs)) == {t for part in parts for t in part} | provenance
+
+
 def test_query_a_essential_skills_per_occupation(graph):
     rows = graph.query(PREFIXES + """
         SELECT ?ol ?l WHERE { ?o a esco:Occupation ; skos:prefLabel ?ol ; esco:relatedEssentialSkill ?s .

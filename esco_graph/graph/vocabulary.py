@@ -287,7 +287,7 @@ def vocabulary_graph(
             todo.extend(i for i in facts.pointed_at(concept) if i not in facts.described)
     triples = facts.finish()
     graph = vocabulary_graph_iri(mapper.base_iri, shard)
-    return PageGraph(iri=graph, source=None, triples=tuple(triples),
+    return PageGraph(iri=graph, source=None, parts=(tuple(triples),),
                      provenance=tuple(_provenance(graph, vocabulary, mode, facts)))
 
 

@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import is_
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional, Sequence
@@ -24,7 +24,7 @@ from ..errors import OptionError, OutputError
 from ..files import atomic_outputs, check_output_path, output_error
 from ..namespaces import PREFIXES
 from ..terms import syntax_named, to_oxigraph
-from .mapping import PageGraph, every_triple, merged_triples
+from .mapping import PageGraph, every_triple, fact_parts, merged_triples
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,7 @@ class Rendered:
         """The default graph's distinct lines (every source's facts), sorted."""
         if self._default is None:
             merged: set[str] = set()
-            for graph in self.graphs:
-                self._lines_of(graph.triples, merged)
+            self._lines_of(list(chain.from_iterable(fact_parts(self.graphs))), merged)
             self._default = sorted(merged)
         return self._default
 
