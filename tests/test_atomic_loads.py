@@ -102,6 +102,52 @@ def test_a_big_graph_on_a_server_that_dies_mid_load_is_never_partial(tmp_path, s
         server.stop()
 
 
+def test_a_killed_loads_last_request_never_lands_in_the_next_load(tmp_path, small_parts, monkeypatch):
+    """Regression (found by the kill test under load): a server finishes a request whose client was
+    killed after sending it. Load A is killed with its third part in flight; the server takes that
+    part only once load B has begun gathering its own parts. With one staging graph per target both
+    loads shared it, and B's MOVE put A's part into the graph with B's (old and new, mixed)."""
+    from esco_graph.store.remote import RemoteStore
+    from servers import start_oxigraph
+
+    class Killed(BaseException):
+        pass
+
+    server = start_oxigraph(tmp_path)
+    try:
+        with open_store(endpoint=server.url, store_type="oxigraph") as store:
+            assert store.load_file(_trig(tmp_path / "old.trig", "old")).ok
+        real_send = RemoteStore._send_graph
+        in_flight = []
+
+        def killed_with_a_part_in_flight(self, iri, body, replace=True):
+            if len(in_flight) == 0 and not replace and iri != G:
+                in_flight.append((iri, body))  # sent by A, not yet taken by the server
+                raise Killed
+            return real_send(self, iri, body, replace)
+
+        monkeypatch.setattr(RemoteStore, "_send_graph", killed_with_a_part_in_flight)
+        with pytest.raises(Killed):
+            open_store(endpoint=server.url, store_type="oxigraph").load_file(_trig(tmp_path / "a.trig", "old"))
+        assert in_flight
+
+        def late_part_lands_after_b_begins(self, iri, body, replace=True):
+            sent = real_send(self, iri, body, replace)
+            while in_flight:
+                real_send(self, *in_flight.pop(), replace=False)
+            return sent
+
+        monkeypatch.setattr(RemoteStore, "_send_graph", late_part_lands_after_b_begins)
+        with open_store(endpoint=server.url, store_type="oxigraph") as store:
+            assert store.load_file(_trig(tmp_path / "new.trig", "new")).ok
+        assert not in_flight
+        with open_store(endpoint=server.url, store_type="oxigraph") as store:
+            content = _content(store)
+        assert len(content) == 200 and _versions(content) == {"new"}
+    finally:
+        server.stop()
+
+
 _LOADER = r"""
 import sys
 from esco_graph.cli import cli

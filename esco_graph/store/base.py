@@ -383,12 +383,15 @@ def _chunks(path: Path, fmt, target: ox.NamedNode | None, shown: Path, limit: in
         yield current, buf, current not in seen, True
 
 
-def staging_graph(iri: str) -> str:
-    """Where a graph's parts gather before they replace it in one step (one per target graph, so a
-    load cut short leaves at most this, which the next load of the graph clears)."""
+def staging_graph(iri: str, load: str = "") -> str:
+    """Where a graph's parts gather before they replace it in one step. In-process (the embedded
+    store) one per target graph, which the next load of the graph clears. Over HTTP one per load
+    (``load``, a fresh token): a server finishes a request whose client was killed after sending
+    it, so a shared staging graph could take a dead load's last part, or be moved by its MOVE,
+    in the middle of the next load."""
     import hashlib
 
-    return "urn:esco-graph:loading:" + hashlib.sha1(iri.encode("utf-8")).hexdigest()
+    return "urn:esco-graph:loading:" + hashlib.sha1(iri.encode("utf-8")).hexdigest() + (f":{load}" if load else "")
 
 
 BNODE_WARNING = ("{file}: its default graph has blank nodes, which a store cannot recognise on a reload: "

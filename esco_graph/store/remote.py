@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -245,6 +246,7 @@ class RemoteStore(Store):
         report = LoadReport()
         fatal: str | None = None
         broken: set = set()
+        load = secrets.token_hex(8)  # this load's own staging graphs (see staging_graph)
         for key, payload, first, last in chunks:
             label = graph_label(key)
             if fatal is not None:
@@ -263,9 +265,9 @@ class RemoteStore(Store):
                 else:
                     body, n = ox.serialize(payload, format=ox.RdfFormat.N_TRIPLES), len(payload)
                 aside = key is not None and not (first and last)
-                self._send_graph(staging_graph(key) if aside else key, Body(body), replace=first)
+                self._send_graph(staging_graph(key, load) if aside else key, Body(body), replace=first)
                 if aside and last:
-                    self.update(f"MOVE SILENT GRAPH <{staging_graph(key)}> TO <{key}>")
+                    self.update(f"MOVE SILENT GRAPH <{staging_graph(key, load)}> TO <{key}>")
             except (StoreUnavailable, StoreAuthError) as e:
                 fatal = str(e)
             except StoreError as e:
@@ -279,12 +281,21 @@ class RemoteStore(Store):
                         on_graph(label, True)
                 continue
             broken.add(key)
+            if key is not None and not (first and last) and fatal is None:
+                self._drop_quietly(staging_graph(key, load))  # the parts that did land
             if label in report.graphs_loaded:
                 report.graphs_loaded.remove(label)
             report.graphs_failed.append((label, fatal or reason))
             if on_graph:
                 on_graph(label, False)
         return report
+
+    def _drop_quietly(self, graph: str) -> None:
+        """Drop a staging graph after a failed load, if the store lets us; left there otherwise."""
+        try:
+            self.update(f"DROP SILENT GRAPH <{graph}>")
+        except StoreError:
+            pass
 
     def _before_load(self) -> None:
         self._ensure_configured()
