@@ -2,7 +2,8 @@
 
 Times, over --runs runs each, the full `esco-graph build` of the 6,078-page corpus (ESCO and
 DestinAI layouts of all 3,039 ESCO v1.2.0 occupations) to .ttl + .jsonld + .nq with validation
-on, with its stages; the same for the 2x corpus; and the straightforward pipeline (rdflib Graph,
+on, with its stages; the same for the 2x corpus; one build of the 4x corpus (its peak RSS); and the
+straightforward pipeline (rdflib Graph,
 rdflib's Turtle and JSON-LD serialisers, pyshacl over the whole graph) on the same records; and the floor (issue 15): reading every page, and pyoxigraph's own writers
 writing the build's own triples. It checks the two pipelines' graphs are the same graph, then
 prints medians and ratios, our stages as multiples of the floor's.
@@ -179,6 +180,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-2x", action="store_true")
+    parser.add_argument("--corpus4x", type=Path, default=ROOT / "bench" / "corpus4x")
+    parser.add_argument("--skip-4x", action="store_true", help="skip the one build of the 4x corpus (its peak RSS)")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
     parser.add_argument("--vocabulary-facts", metavar="MODES",
                         help="instead of the runs above: build the 1x corpus with --vocabulary ../shared/esco-v1.2.0 "
@@ -192,6 +195,8 @@ def main() -> None:
     ensure_corpus(args.corpus, 1)
     if not args.skip_2x:
         ensure_corpus(args.corpus2x, 2)
+    if not args.skip_4x:
+        ensure_corpus(args.corpus4x, 4)
     results: dict = {"cores": os.cpu_count(), "jobs": args.jobs}
     with tempfile.TemporaryDirectory(prefix="esco-graph-bench-") as tmp:
         tmp = Path(tmp)
@@ -210,8 +215,14 @@ def main() -> None:
                 baseline.append(run_baseline(args.corpus, tmp, args.jobs))
                 print(f"run {i + 1}: straightforward {baseline[-1]['wall']:.2f} s", file=sys.stderr)
         same = same_graph(tmp / "graph.ttl", tmp / "baseline.ttl") if baseline else None
+        quadrupled = []
+        if not args.skip_4x:  # once: for its peak RSS against the 1x runs'
+            folder = tmp / "4x"
+            folder.mkdir(exist_ok=True)
+            quadrupled.append(run_build(args.corpus4x, folder, args.jobs))
+            print(f"build 4x {quadrupled[-1]['wall']:.2f} s", file=sys.stderr)
 
-    results.update(ours=ours, doubled=doubled, baseline=baseline, floor=floor, isomorphic=same)
+    results.update(ours=ours, doubled=doubled, quadrupled=quadrupled, baseline=baseline, floor=floor, isomorphic=same)
     wall = median([r["wall"] for r in ours])
     print(f"\nESCO-scale build: {ours[0]['triples']} triples, {args.runs} runs, jobs={args.jobs or os.cpu_count()}, conforms={ours[0]['conforms']}")
     print(f"{'stage':34} {'median s':>9}")
@@ -225,6 +236,9 @@ def main() -> None:
         wall2 = median([r["wall"] for r in doubled])
         print(f"{'2x corpus build (wall)':34} {wall2:9.2f}   growth {wall2 / wall:.2f}x for {doubled[0]['triples'] / ours[0]['triples']:.2f}x triples")
         print(f"{'2x peak RSS (MiB)':34} {median([r['rss_mib'] for r in doubled]):9.0f}")
+    if quadrupled:
+        print(f"{'4x corpus build (wall, one run)':34} {quadrupled[0]['wall']:9.2f}")
+        print(f"{'4x peak RSS (MiB, one run)':34} {quadrupled[0]['rss_mib']:9.0f}")
     if baseline:
         base = median([r["wall"] for r in baseline])
         print(f"\nstraightforward pipeline ({len(baseline)} runs, conforms={baseline[0]['conforms']}):")
@@ -233,8 +247,35 @@ def main() -> None:
         print(f"{'total':34} {base:9.2f}")
         print(f"{'peak RSS (MiB)':34} {median([r['rss_mib'] for r in baseline]):9.0f}")
         print(f"\nratio straightforward / ours: {base / wall:.2f}x   same graph: {same}")
+    print_bars(ours, floor, doubled, quadrupled, baseline)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+
+
+def print_bars(ours, floor, doubled, quadrupled, baseline) -> None:
+    """Issue 15's bars, each with the figure measured in this run and whether it is met."""
+    wall = median([r["wall"] for r in ours])
+    stages = stage_medians(ours)
+    floors = stage_medians(floor)
+    megabytes = floor[0]["bytes"] / 1e6
+    rows = [("build / floor", wall / median([f["wall"] for f in floor]), "<=", 6.0)]
+    if baseline:
+        rows.append(("straightforward / build", median([r["wall"] for r in baseline]) / wall, ">=", 12.0))
+    if doubled:
+        rows.append(("2x corpus time / 1x", median([r["wall"] for r in doubled]) / wall, "<=", 2.1))
+    if quadrupled:
+        rows.append(("4x corpus peak RSS / 1x", quadrupled[0]["rss_mib"] / median([r["rss_mib"] for r in ours]),
+                     "<=", 1.3))
+    if "parse_cpu" in stages:
+        rows.append(("parse MB/s per CPU-second", megabytes / stages["parse_cpu"], ">=", 20.0))
+    for key, value in stages.items():
+        suffix = Path(key[6:]).suffix if key.startswith("write ") else None
+        if suffix and "write " + suffix in floors:
+            rows.append((f"write {suffix} / pyoxigraph's", value / floors["write " + suffix], "<=", 2.0))
+    print("\nissue 15's bars (this run):")
+    for name, value, sense, bar in rows:
+        met = value <= bar if sense == "<=" else value >= bar
+        print(f"{name:34} {value:9.2f}   bar {sense} {bar:g}   {'met' if met else 'NOT met'}")
 
 
 def print_floor(ours: list[dict], floor: list[dict], wall: float) -> None:

@@ -106,6 +106,7 @@ class ParseOutcome:
     records: list[Occupation]
     failures: list[InputError]
     split_cpu: float = 0.0  # CPU seconds (all workers) parsing pages that split run-together labels
+    cpu: float = 0.0  # CPU seconds of the whole parse: this process and the workers
 
 
 def parse_pages(
@@ -145,6 +146,7 @@ def parse_pages(
     )
 
     index = 0
+    cpu_started = time.process_time()
     progress.stage("parse", None, "page")
     for item in iter_pages(inputs):
         if isinstance(item, InputError):
@@ -185,7 +187,8 @@ def parse_pages(
         progress.advance(page.location)
     if deferred:
         progress.done()
-    return ParseOutcome(records=[parsed[i] for i in sorted(parsed)], failures=failures, split_cpu=split_cpu)
+    cpu = time.process_time() - cpu_started + (split_cpu if _uses_pool(jobs, len(deferred)) else 0.0)
+    return ParseOutcome(records=[parsed[i] for i in sorted(parsed)], failures=failures, split_cpu=split_cpu, cpu=cpu)
 
 
 _WORKER_LEXICON: Optional[Lexicon] = None  # set in the parent before forking the pool
@@ -210,10 +213,10 @@ def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
     """
     global _WORKER_LEXICON
     _WORKER_LEXICON = lexicon
-    jobs = effective_jobs(jobs)
-    if jobs <= 1 or len(deferred) < 64 or "fork" not in multiprocessing.get_all_start_methods():
+    if not _uses_pool(jobs, len(deferred)):
         yield from map(_parse_deferred_one, deferred)
         return
+    jobs = effective_jobs(jobs)
     from .parse.split import prepare
 
     prepare()
@@ -232,6 +235,11 @@ def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
             shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
             raise EscoGraphError(f"a parse worker died (killed, or out of memory) while parsing {shown}; "
                                  "the build stopped and wrote nothing") from None
+
+
+def _uses_pool(jobs: Optional[int], pages: int) -> bool:
+    """Whether the pages that split labels are parsed in worker processes."""
+    return effective_jobs(jobs) > 1 and pages >= 64 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def effective_jobs(jobs: Optional[int]) -> int:
@@ -422,6 +430,7 @@ def build_graph(
                           source_root=source_root, base_iri=base_iri, shard=shard)
     timings["parse"] = time.perf_counter() - started
     timings["split_cpu"] = outcome.split_cpu
+    timings["parse_cpu"] = outcome.cpu
     whole_vocabulary = vocabulary is not None and vocabulary_facts == "all"
     if not outcome.records and (outcome.failures or not (whole_vocabulary or shard)):
         reasons = "; ".join(str(e) for e in outcome.failures) or "no inputs given"

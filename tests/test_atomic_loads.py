@@ -107,6 +107,8 @@ def test_a_killed_loads_last_request_never_lands_in_the_next_load(tmp_path, smal
     killed after sending it. Load A is killed with its third part in flight; the server takes that
     part only once load B has begun gathering its own parts. With one staging graph per target both
     loads shared it, and B's MOVE put A's part into the graph with B's (old and new, mixed)."""
+    from esco_graph.store.admin import clear, graphs
+    from esco_graph.store.base import STAGING_PREFIX
     from esco_graph.store.remote import RemoteStore
     from servers import start_oxigraph
 
@@ -143,7 +145,13 @@ def test_a_killed_loads_last_request_never_lands_in_the_next_load(tmp_path, smal
         assert not in_flight
         with open_store(endpoint=server.url, store_type="oxigraph") as store:
             content = _content(store)
-        assert len(content) == 200 and _versions(content) == {"new"}
+            assert len(content) == 200 and _versions(content) == {"new"}
+            def staging():
+                return [row[0].value for row in graphs(store).rows if row[0].value.startswith(STAGING_PREFIX)]
+
+            assert len(staging()) == 1  # load A's, with its two parts and the late one
+            clear(store)
+            assert staging() == []
     finally:
         server.stop()
 

@@ -155,6 +155,7 @@ class Mapper:
         self.isco_labels = isco_labels or {}
         self._iris: dict[str, URIRef] = {}
         self._skills: dict[tuple, tuple] = {}
+        self._skill_objects: dict[int, tuple] = {}  # id(skill) -> (skill, its triples): held, so ids stay unique
         self._isco: dict[str, tuple] = {}
 
     def iri(self, value: str) -> URIRef:
@@ -202,10 +203,14 @@ class Mapper:
     def skill(self, skill: Skill) -> tuple:
         """A skill or knowledge item as an esco:Skill: one tuple for every page naming it alike
         (keyed by what is mapped, not by how sure a page's split was)."""
+        seen = self._skill_objects.get(id(skill))  # the same Skill object recurs across pages
+        if seen is not None and seen[0] is skill:
+            return seen[1]
         key = (skill.iri, skill.label, skill.skill_type, skill.reuse_level, skill.digital, skill.description,
                skill.scope_note)
         cached = self._skills.get(key)
         if cached is not None:
+            self._skill_objects[id(skill)] = (skill, cached)
             return cached
         s = self.iri(skill.iri)
         out = [
@@ -230,6 +235,7 @@ class Mapper:
         if skill.scope_note:
             self._node_literal(s, _SCOPE_NOTE, skill.scope_note, out)
         cached = self._skills[key] = tuple(out)
+        self._skill_objects[id(skill)] = (skill, cached)
         return cached
 
     def occupation(self, record: Occupation, ancestors: Sequence[str] = ()) -> list[tuple]:

@@ -12,19 +12,20 @@ import json
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, compress, repeat
-from operator import is_
+from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional, Sequence
 
 import pyoxigraph as ox
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from ..errors import OptionError, OutputError
 from ..files import atomic_outputs, check_output_path, output_error
 from ..namespaces import PREFIXES
 from ..terms import syntax_named, to_oxigraph
-from .mapping import PageGraph, every_triple, fact_parts, merged_triples
+from .mapping import PageGraph, fact_parts, merged_triples
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,13 @@ def writer_for_path(path: str, format: Optional[str] = None) -> Writer:
 class Rendered:
     """Page graphs with each term's and triple's N-Triples form computed once, shared by every writer.
 
-    N-Triples and N-Quads are joined from these strings (oxigraph does the escaping); Turtle,
-    TriG and JSON-LD read that text back with pyoxigraph's parser (Rust: several times faster than
-    making the terms in Python) and hand the quads to its serializers. Lines are sorted, so output
-    is deterministic and each subject's triples sit together. Skills recur across pages as the
-    same triple objects (see rdf.Mapper), so each is formatted once.
+    N-Triples and N-Quads are joined from these strings (oxigraph does the escaping); Turtle and
+    TriG read that text back with pyoxigraph's parser (Rust: several times faster than making the
+    terms in Python) and hand the quads to its serializers; JSON-LD is made from the triples
+    themselves, in the lines' order. The default graph's lines are sorted, then each source's
+    provenance (graphs in IRI order, lines sorted), so output is deterministic, whatever the
+    order of the inputs, and each subject's triples sit together. Skills recur across pages as the
+    same triple objects (see mapping.Mapper), so each is formatted once.
 
     The quad formats (TriG, N-Quads, a store) carry the facts once in the default graph and each
     source's provenance in its named graph; the triple formats carry both as one graph.
@@ -97,79 +100,99 @@ class Rendered:
     def __init__(self, graphs: Sequence[PageGraph]):
         self.graphs = graphs
         self._terms: dict[int, str] = {}  # id(term) -> its N-Triples form
-        self._lines: dict[int, str] = {}  # id(triple) -> its N-Triples line (without ' .')
+        self._fact_lines: Optional[tuple[list[str], list[tuple]]] = None
+        self._provenance_flat: Optional[tuple[list[str], list[tuple]]] = None
+        self._triples: Optional[dict[str, tuple]] = None  # line -> a triple of it (JSON-LD, huge lines)
         self._default: Optional[list[str]] = None
-        self._provenance: Optional[list[list[str]]] = None
+        self._provenance: Optional[list[tuple[str, list[str]]]] = None
         self._merged: Optional[list[str]] = None
-        self._ntriples: Optional[bytes] = None
         self._huge: Optional[bool] = None
 
-    def term(self, term) -> str:
-        """A term in N-Triples syntax (pyoxigraph escapes it), made once per term object."""
-        key = id(term)  # every term here is held by self.graphs, so ids are stable
-        known = self._terms.get(key)
-        if known is None:
-            known = self._terms[key] = str(_ox_term(term))
-        return known
+    def _render(self, triples: Sequence[tuple]) -> list[str]:
+        """The N-Triples lines of `triples`, in their order (a line per triple object). The loops
+        are map() over C functions: a million triples on the ESCO corpus."""
+        flat = list(chain.from_iterable(triples))
+        terms = self._terms
+        missing = set(map(id, flat)).difference(terms)
+        if missing:
+            objects = dict(zip(map(id, flat), flat))
+            for key in missing:
+                terms[key] = str(_ox_term(objects[key]))
+        text = terms.__getitem__
+        subjects, predicates, objects = (map(itemgetter(i), triples) for i in range(3))  # zip(*triples): 10x slower
+        return list(map("{} {} {}".format, map(text, map(id, subjects)), map(text, map(id, predicates)),
+                        map(text, map(id, objects))))
 
-    def _lines_of(self, triples: Sequence[tuple], into: set) -> None:
-        """Add the N-Triples lines of `triples` to `into`, formatting only triples not seen before."""
-        lines, term = self._lines, self.term
-        get = lines.get
-        found = list(map(get, map(id, triples)))  # triples seen on earlier pages: C-speed lookups
-        into.update(found)
-        if None in into:
-            into.discard(None)
-            for triple in compress(triples, map(is_, found, repeat(None))):
-                line = get(id(triple))
-                if line is None:
-                    s, p, o = triple
-                    line = lines[id(triple)] = f"{term(s)} {term(p)} {term(o)}"
-                into.add(line)
+    def _facts(self) -> tuple[list[str], list[tuple]]:
+        """The facts' lines and triples, each triple object once (a skill's facts are one object
+        on every page); kept, as the lines are shared with default_lines."""
+        if self._fact_lines is None:
+            triples = list({id(t): t for t in chain.from_iterable(fact_parts(self.graphs))}.values())
+            self._fact_lines = self._render(triples), triples
+        return self._fact_lines
+
+    def _provenance_lines(self) -> tuple[list[str], list[tuple]]:
+        """Every source's provenance lines and triples, source after source."""
+        if self._provenance_flat is None:
+            triples = list(chain.from_iterable(graph.provenance for graph in self.graphs))
+            self._provenance_flat = self._render(triples), triples
+        return self._provenance_flat
 
     def default_lines(self) -> list[str]:
         """The default graph's distinct lines (every source's facts), sorted."""
         if self._default is None:
-            merged: set[str] = set()
-            self._lines_of(list(chain.from_iterable(fact_parts(self.graphs))), merged)
-            self._default = sorted(merged)
+            self._default = sorted(set(self._facts()[0]))
         return self._default
 
     def provenance_lines(self) -> list[list[str]]:
-        """Per source, its named graph's sorted distinct lines."""
+        """Per source (in input order), its named graph's sorted distinct lines."""
+        return [lines for _, lines in self._named()]
+
+    def _named(self) -> list[tuple[str, list[str]]]:
+        """(graph IRI, its sorted distinct lines) per source, in input order."""
         if self._provenance is None:
-            out = []
+            every = self._provenance_lines()[0]
+            out, start = [], 0
             for graph in self.graphs:
-                lines: set[str] = set()
-                self._lines_of(graph.provenance, lines)
-                out.append(sorted(lines))
+                end = start + len(graph.provenance)
+                out.append((str(graph.iri), sorted(set(every[start:end]))))
+                start = end
             self._provenance = out
         return self._provenance
 
+    def _triple_of(self) -> dict[str, tuple]:
+        """line -> a triple of it, for every line (made when asked: JSON-LD, huge lines)."""
+        if self._triples is None:
+            self._triples = dict(zip(*self._facts()))
+            self._triples.update(zip(*self._provenance_lines()))
+        return self._triples
+
     def merged_lines(self) -> list[str]:
-        """Everything as one graph: the facts and every provenance triple, distinct, sorted."""
+        """Everything as one graph, each line once: the facts (sorted), then the provenance of
+        each source in graph IRI order (each graph's lines sorted)."""
         if self._merged is None:
-            merged = set(self.default_lines())
-            for lines in self.provenance_lines():
-                merged.update(lines)
-            self._merged = sorted(merged)
+            merged = list(self.default_lines())
+            seen = set(merged)
+            for _, lines in sorted(self._named()):
+                fresh = [line for line in lines if line not in seen]
+                seen.update(fresh)
+                merged.extend(fresh)
+            self._merged = merged
         return self._merged
 
     def distinct_count(self) -> Optional[int]:
         """How many distinct triples the graphs hold, when a writer has already counted them."""
         return None if self._merged is None else len(self._merged)
 
-    def ntriples(self) -> bytes:
-        """Everything as one graph, as sorted N-Triples (made once, shared by the writers)."""
-        if self._ntriples is None:
-            self._ntriples = _text(self.merged_lines())
-        return self._ntriples
+    def ntriples_chunks(self) -> Iterator[bytes]:
+        """Everything as one graph, as N-Triples, a chunk of lines at a time (never held whole)."""
+        yield from _chunks(self.merged_lines())
 
     def named_graphs(self) -> Iterator[tuple[str, list[str]]]:
-        """(graph IRI, its lines) for every source with provenance, in input order."""
-        for graph, lines in zip(self.graphs, self.provenance_lines()):
+        """(graph IRI, its lines) for every source with provenance, in graph IRI order."""
+        for iri, lines in sorted(self._named()):
             if lines:
-                yield str(graph.iri), lines
+                yield iri, lines
 
     def page_ntriples(self, chunk: int = 200_000) -> Iterator[tuple[Optional[str], bytes]]:
         """What a store load takes: (None, the facts) in parts of at most `chunk` triples, then
@@ -182,7 +205,7 @@ class Rendered:
 
     def nquads_chunks(self) -> Iterator[bytes]:
         """The default graph as N-Quads lines without a graph, then each source's named graph."""
-        yield _text(self.default_lines())
+        yield from _chunks(self.default_lines())
         for iri, lines in self.named_graphs():
             yield _text(lines, f" {ox.NamedNode(iri)} .\n")
 
@@ -192,13 +215,14 @@ class Rendered:
         than building them one by one in Python."""
         if self._has_huge_lines():
             return self._built(self.merged_lines(), ox.DefaultGraph())
-        return ox.parse(self.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+        return _parsed(self.merged_lines())
 
     def ox_quads(self) -> Iterator[ox.Quad]:
         """The facts in the default graph, then each source's named graph, as pyoxigraph quads."""
         if self._has_huge_lines():
             return self._built_quads()
-        return ox.parse(b"".join(self.nquads_chunks()), format=ox.RdfFormat.N_QUADS)
+        return chain(_parsed(self.default_lines()),
+                     chain.from_iterable(_parsed(lines, ox.NamedNode(iri)) for iri, lines in self.named_graphs()))
 
     def _has_huge_lines(self) -> bool:
         """Whether a line is beyond what pyoxigraph's parser buffers (16 MiB: a 20 MB description):
@@ -210,9 +234,8 @@ class Rendered:
         return self._huge
 
     def _built(self, lines: Iterable[str], graph) -> Iterator[ox.Quad]:
-        by_line = self._by_line()
         for line in lines:
-            s, p, o = (_ox_term(t) for t in by_line[line])
+            s, p, o = (_ox_term(t) for t in self._triple_of()[line])
             yield ox.Quad(s, p, o, graph)
 
     def _built_quads(self) -> Iterator[ox.Quad]:
@@ -220,9 +243,9 @@ class Rendered:
         for iri, lines in self.named_graphs():
             yield from self._built(lines, ox.NamedNode(iri))
 
-    def _by_line(self) -> dict[str, tuple]:
-        lines = self._lines
-        return {lines[id(t)]: t for t in every_triple(self.graphs) if id(t) in lines}
+    def rdflib_triples(self) -> Iterator[tuple]:
+        """Everything as one graph, as rdflib-term triples, in line order."""
+        return map(self._triple_of().__getitem__, self.merged_lines())
 
     def merged_triples(self) -> list[tuple]:
         """Everything as one graph, as rdflib-term triples, in first-seen order."""
@@ -232,6 +255,23 @@ class Rendered:
 def _text(lines: Sequence[str], end: str = " .\n") -> bytes:
     """'subject predicate object' lines as N-Triples (or, with the graph in `end`, N-Quads) bytes."""
     return "".join([line + end for line in lines]).encode("utf-8")
+
+
+_CHUNK = 50_000  # lines a piece of text holds when a writer streams
+
+
+def _chunks(lines: Sequence[str], end: str = " .\n") -> Iterator[bytes]:
+    """Lines as N-Triples (or, with the graph in `end`, N-Quads) text, a chunk at a time."""
+    for start in range(0, len(lines), _CHUNK):
+        yield _text(lines[start:start + _CHUNK], end)
+
+
+def _parsed(lines: Sequence[str], graph=None) -> Iterator:
+    """Lines as pyoxigraph quads (of `graph`, else the default graph), parsed a chunk at a time
+    so that the text of all of them is never held at once."""
+    syntax = ox.RdfFormat.N_TRIPLES if graph is None else ox.RdfFormat.N_QUADS
+    for text in _chunks(lines, " .\n" if graph is None else f" {graph} .\n"):
+        yield from ox.parse(text, format=syntax)
 
 
 #: pyoxigraph's parsers hold at most this many bytes of one token
@@ -246,7 +286,8 @@ def _ox_term(term):
 
 
 def _write_ntriples(rendered: Rendered, stream):
-    stream.write(rendered.ntriples())
+    for chunk in rendered.ntriples_chunks():
+        stream.write(chunk)
 
 
 def _write_nquads(rendered: Rendered, stream):
@@ -319,70 +360,94 @@ _RDF_TYPE = str(RDF.type)
 _XSD_STRING = str(XSD.string)
 
 
-def _value_object(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"@id": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"@id": f"_:{term.value}"}
-    obj = {"@value": term.value}
+def _node_id(term) -> str:
+    """An IRI as itself, a blank node as '_:' and its label as every writer gives it."""
+    return str(term) if isinstance(term, URIRef) else f"_:{_ox_term(term).value}"
+
+
+def _described(term) -> tuple:
+    """(id, None, None, None) for an IRI or blank node; (None, lexical form, language, datatype
+    IRI) for a literal: what jsonld_nodes asks of a term, worked out once per term object."""
+    if not isinstance(term, Literal):
+        return _node_id(term), None, None, None
     if term.language:
-        obj["@language"] = term.language
-    elif term.datatype.value != _XSD_STRING:
-        obj["@type"] = term.datatype.value
-    return obj
+        return None, str(term), term.language, None
+    datatype = term.datatype
+    return None, str(term), None, _XSD_STRING if datatype is None else str(datatype)
 
 
-def jsonld_nodes(triples: Iterable) -> list[dict]:
-    """Node objects in compact form with the context's friendly terms, from pyoxigraph triples
-    grouped by subject (as N-Triples sorted by line are)."""
+def _value_object(described: tuple) -> dict:
+    node, value, language, datatype = described
+    if node is not None:
+        return {"@id": node}
+    if language:
+        return {"@value": value, "@language": language}
+    return {"@value": value} if datatype == _XSD_STRING else {"@value": value, "@type": datatype}
+
+
+def jsonld_nodes(triples: Iterable) -> Iterator[dict]:
+    """Node objects in compact form with the context's friendly terms, from rdflib-term triples
+    grouped by subject (as the rendered lines are): a node is given as soon as its subject's run of
+    triples ends, so only one node is held. A subject met again later gives a second node object
+    with the same id, which JSON-LD merges."""
     predicates, classes = _terms()
-    nodes: dict = {}
-    NamedNode, Literal_ = ox.NamedNode, ox.Literal
-    for triple in triples:
-        s, p, o = triple.subject, triple.predicate.value, triple.object
-        key = s.value if isinstance(s, NamedNode) else f"_:{s.value}"
-        node = nodes.get(key)
-        if node is None:
-            node = nodes[key] = {"id": key}
-        if p == _RDF_TYPE and isinstance(o, NamedNode):
-            node.setdefault("type", []).append(classes.get(o.value, o.value))
+    known: dict[int, tuple] = {}  # id(term) -> _described(term): terms recur across triples
+    node: Optional[dict] = None
+    for s, p, o in triples:
+        subject = known.get(id(s)) or known.setdefault(id(s), _described(s))
+        obj = known.get(id(o)) or known.setdefault(id(o), _described(o))
+        p = str.__str__(p)
+        key = subject[0]
+        if node is None or node["id"] != key:
+            if node is not None:
+                yield _compacted(node)
+            node = {"id": key}
+        iri, value, language, datatype = obj
+        if p == _RDF_TYPE and iri is not None and not iri.startswith("_:"):
+            node.setdefault("type", []).append(classes.get(iri, iri))
             continue
         term = predicates.get(p)
-        is_literal = isinstance(o, Literal_)
         if term is not None and term.language_map:
-            if is_literal and o.language:
-                node.setdefault(term.name, {}).setdefault(o.language, []).append(o.value)
+            if language:
+                node.setdefault(term.name, {}).setdefault(language, []).append(value)
                 continue
             term = None
         if term is None:
-            node.setdefault(p, []).append(_value_object(o))
-        elif term.coerce == "@id" and isinstance(o, NamedNode):
-            node.setdefault(term.name, []).append(o.value)
-        elif is_literal and not o.language and (
-            (term.coerce is None and o.datatype.value == _XSD_STRING)
-            or (term.coerce not in (None, "@id") and o.datatype.value == term.coerce)
-        ):
-            node.setdefault(term.name, []).append(o.value)
+            node.setdefault(p, []).append(_value_object(obj))
+        elif term.coerce == "@id" and iri is not None and not iri.startswith("_:"):
+            node.setdefault(term.name, []).append(iri)
+        elif datatype is not None and datatype == (term.coerce or _XSD_STRING):
+            node.setdefault(term.name, []).append(value)
         else:
-            node.setdefault(term.name, []).append(_value_object(o))
-    out = []
-    for node in nodes.values():
-        for key, value in list(node.items()):
-            if isinstance(value, list) and len(value) == 1:
-                node[key] = value[0]
-            elif isinstance(value, dict):
-                node[key] = {lang: (v[0] if len(v) == 1 else v) for lang, v in value.items()}
-        out.append(node)
-    return out
+            node.setdefault(term.name, []).append(_value_object(obj))
+    if node is not None:
+        yield _compacted(node)
+
+
+def _compacted(node: dict) -> dict:
+    """A node with one-value lists as the value itself (compact form)."""
+    for key, value in list(node.items()):
+        if isinstance(value, list) and len(value) == 1:
+            node[key] = value[0]
+        elif isinstance(value, dict):
+            node[key] = {lang: (v[0] if len(v) == 1 else v) for lang, v in value.items()}
+    return node
 
 
 def _write_jsonld(rendered: Rendered, stream):
-    """Compact JSON-LD, the context inlined, one node per line (readable, and json's C encoder is fast)."""
-    nodes = jsonld_nodes(rendered.ox_triples())
+    """Compact JSON-LD, the context inlined, one node per line (readable, and json's C encoder is
+    fast), written as the nodes come (a few thousand at a time), not held whole."""
     context = json.dumps(jsonld_context()["@context"], ensure_ascii=False, indent=1)
     stream.write(b'{"@context": ' + context.encode("utf-8") + b',\n"@graph": [\n')
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    stream.write(",\n".join(dumps(node) for node in nodes).encode("utf-8"))
+    nodes = map(dumps, jsonld_nodes(rendered.rdflib_triples()))
+    separator = ""
+    while True:
+        batch = list(islice(nodes, 2000))
+        if not batch:
+            break
+        stream.write((separator + ",\n".join(batch)).encode("utf-8"))
+        separator = ",\n"
     stream.write(b"\n]}\n")
 
 

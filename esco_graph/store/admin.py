@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from .base import DEFAULT_GRAPH_STANDIN, Store
+from .base import DEFAULT_GRAPH_STANDIN, STAGING_PREFIX, Store
 from .results import QueryResult
 
 GRAPHS = """SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"""
@@ -74,14 +74,16 @@ def info(store: Store) -> StoreInfo:
 
 
 def clear(store: Store, *, everything: bool = False) -> int:
-    """Empty the store of what esco-graph loaded: every page's graph and the graph standing in for
-    the default graph, or with ``everything`` (and always on the embedded store, which holds
+    """Empty the store of what esco-graph loaded: every page's graph, the graph standing in for
+    the default graph and the staging graphs of killed loads, or with ``everything`` (and always on the embedded store, which holds
     nothing else) every graph and the default graph. Returns the number of graphs dropped."""
     if everything or store.kind == "embedded":
         n = len(store.query(GRAPHS).rows)
         store.update("CLEAR ALL")
         return n
     targets = [row[0].value for row in store.query(PAGE_GRAPHS).rows] + [DEFAULT_GRAPH_STANDIN]
+    # what loads killed mid-way left (see store.base.staging_graph)
+    targets += [row[0].value for row in store.query(GRAPHS).rows if row[0].value.startswith(STAGING_PREFIX)]
     for iri in targets:
         store.update(f"DROP SILENT GRAPH <{iri}>")
     return len(targets) - 1

@@ -383,6 +383,9 @@ def _chunks(path: Path, fmt, target: ox.NamedNode | None, shown: Path, limit: in
         yield current, buf, current not in seen, True
 
 
+STAGING_PREFIX = "urn:esco-graph:loading:"
+
+
 def staging_graph(iri: str, load: str = "") -> str:
     """Where a graph's parts gather before they replace it in one step. In-process (the embedded
     store) one per target graph, which the next load of the graph clears. Over HTTP one per load
@@ -391,7 +394,7 @@ def staging_graph(iri: str, load: str = "") -> str:
     in the middle of the next load."""
     import hashlib
 
-    return "urn:esco-graph:loading:" + hashlib.sha1(iri.encode("utf-8")).hexdigest() + (f":{load}" if load else "")
+    return STAGING_PREFIX + hashlib.sha1(iri.encode("utf-8")).hexdigest() + (f":{load}" if load else "")
 
 
 BNODE_WARNING = ("{file}: its default graph has blank nodes, which a store cannot recognise on a reload: "
