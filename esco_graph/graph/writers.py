@@ -25,7 +25,7 @@ from ..errors import OptionError, OutputError
 from ..files import atomic_outputs, check_output_path, output_error
 from ..namespaces import PREFIXES
 from ..terms import syntax_named, to_oxigraph
-from .mapping import PageGraph, fact_parts, merged_triples
+from .mapping import PageGraph, fact_parts
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class Rendered:
             self._fact_lines = self._render(triples), triples
         return self._fact_lines
 
-    def _provenance_lines(self) -> tuple[list[str], list[tuple]]:
+    def _provenance_rendered(self) -> tuple[list[str], list[tuple]]:
         """Every source's provenance lines and triples, source after source."""
         if self._provenance_flat is None:
             triples = list(chain.from_iterable(graph.provenance for graph in self.graphs))
@@ -144,14 +144,10 @@ class Rendered:
             self._default = sorted(set(self._facts()[0]))
         return self._default
 
-    def provenance_lines(self) -> list[list[str]]:
-        """Per source (in input order), its named graph's sorted distinct lines."""
-        return [lines for _, lines in self._named()]
-
     def _named(self) -> list[tuple[str, list[str]]]:
         """(graph IRI, its sorted distinct lines) per source, in input order."""
         if self._provenance is None:
-            every = self._provenance_lines()[0]
+            every = self._provenance_rendered()[0]
             out, start = [], 0
             for graph in self.graphs:
                 end = start + len(graph.provenance)
@@ -164,7 +160,7 @@ class Rendered:
         """line -> a triple of it, for every line (made when asked: JSON-LD, huge lines)."""
         if self._triples is None:
             self._triples = dict(zip(*self._facts()))
-            self._triples.update(zip(*self._provenance_lines()))
+            self._triples.update(zip(*self._provenance_rendered()))
         return self._triples
 
     def merged_lines(self) -> list[str]:
@@ -246,10 +242,6 @@ class Rendered:
     def rdflib_triples(self) -> Iterator[tuple]:
         """Everything as one graph, as rdflib-term triples, in line order."""
         return map(self._triple_of().__getitem__, self.merged_lines())
-
-    def merged_triples(self) -> list[tuple]:
-        """Everything as one graph, as rdflib-term triples, in first-seen order."""
-        return merged_triples(self.graphs)
 
 
 def _text(lines: Sequence[str], end: str = " .\n") -> bytes:
