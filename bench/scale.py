@@ -267,7 +267,7 @@ def print_bars(ours, floor, doubled, quadrupled, baseline) -> None:
         rows.append(("4x corpus peak RSS / 1x", quadrupled[0]["rss_mib"] / median([r["rss_mib"] for r in ours]),
                      "<=", 1.3))
     if "parse_cpu" in stages:
-        rows.append(("parse MB/s per CPU-second", megabytes / stages["parse_cpu"], ">=", 20.0))
+        rows.append(("parse MB per CPU-second", megabytes / stages["parse_cpu"], ">=", 20.0))
     for key, value in stages.items():
         suffix = Path(key[6:]).suffix if key.startswith("write ") else None
         if suffix and "write " + suffix in floors:

@@ -12,15 +12,15 @@ its graph IRI so the writers can emit quads (TriG, N-Quads, the store) or everyt
 (Turtle, JSON-LD, N-Triples). A page's facts come in parts: its own triples, and the facts of each
 skill and ISCO chain it names, which are the same tuple object on every page naming them, so a
 consumer that takes each distinct part once (:func:`fact_parts`) reads a skill's facts once rather
-than once per page (a tenth of the triple occurrences on the ESCO-scale corpus). No blank nodes: NodeLiterals get IRIs derived from their subject,
-property and language, so re-loading never duplicates and diffs stay meaningful.
+than once per page (a quarter of the triple occurrences on the ESCO-scale corpus). No blank nodes:
+NodeLiterals get IRIs derived from their subject, property and language, so re-loading never duplicates and diffs stay meaningful.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from itertools import chain
+from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence
 
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -155,7 +155,6 @@ class Mapper:
         self.isco_labels = isco_labels or {}
         self._iris: dict[str, URIRef] = {}
         self._skills: dict[tuple, tuple] = {}
-        self._skill_objects: dict[int, tuple] = {}  # id(skill) -> (skill, its triples): held, so ids stay unique
         self._isco: dict[str, tuple] = {}
 
     def iri(self, value: str) -> URIRef:
@@ -203,14 +202,10 @@ class Mapper:
     def skill(self, skill: Skill) -> tuple:
         """A skill or knowledge item as an esco:Skill: one tuple for every page naming it alike
         (keyed by what is mapped, not by how sure a page's split was)."""
-        seen = self._skill_objects.get(id(skill))  # the same Skill object recurs across pages
-        if seen is not None and seen[0] is skill:
-            return seen[1]
         key = (skill.iri, skill.label, skill.skill_type, skill.reuse_level, skill.digital, skill.description,
                skill.scope_note)
         cached = self._skills.get(key)
         if cached is not None:
-            self._skill_objects[id(skill)] = (skill, cached)
             return cached
         s = self.iri(skill.iri)
         out = [
@@ -235,7 +230,6 @@ class Mapper:
         if skill.scope_note:
             self._node_literal(s, _SCOPE_NOTE, skill.scope_note, out)
         cached = self._skills[key] = tuple(out)
-        self._skill_objects[id(skill)] = (skill, cached)
         return cached
 
     def occupation(self, record: Occupation, ancestors: Sequence[str] = ()) -> list[tuple]:

@@ -75,8 +75,8 @@ def info(store: Store) -> StoreInfo:
 
 def clear(store: Store, *, everything: bool = False) -> int:
     """Empty the store of what esco-graph loaded: every page's graph, the graph standing in for
-    the default graph and the staging graphs of killed loads, or with ``everything`` (and always on the embedded store, which holds
-    nothing else) every graph and the default graph. Returns the number of graphs dropped."""
+    the default graph and the staging graphs of killed loads, or with ``everything`` (and always on
+    the embedded store, which holds nothing else) every graph and the default graph. Returns the number of graphs dropped."""
     if everything or store.kind == "embedded":
         n = len(store.query(GRAPHS).rows)
         store.update("CLEAR ALL")

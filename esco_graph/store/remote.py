@@ -257,6 +257,7 @@ class RemoteStore(Store):
                 broken.discard(key)
             elif key in broken:
                 continue
+            aside = key is not None and not (first and last)  # gathered in this load's staging graph
             try:
                 if isinstance(payload, bytes):
                     body, n = payload, count_ntriples(payload)
@@ -264,7 +265,6 @@ class RemoteStore(Store):
                         named_node(key)
                 else:
                     body, n = ox.serialize(payload, format=ox.RdfFormat.N_TRIPLES), len(payload)
-                aside = key is not None and not (first and last)
                 self._send_graph(staging_graph(key, load) if aside else key, Body(body), replace=first)
                 if aside and last:
                     self.update(f"MOVE SILENT GRAPH <{staging_graph(key, load)}> TO <{key}>")
@@ -281,7 +281,7 @@ class RemoteStore(Store):
                         on_graph(label, True)
                 continue
             broken.add(key)
-            if key is not None and not (first and last) and fatal is None:
+            if aside and fatal is None:
                 self._drop_quietly(staging_graph(key, load))  # the parts that did land
             if label in report.graphs_loaded:
                 report.graphs_loaded.remove(label)

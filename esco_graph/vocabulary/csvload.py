@@ -46,7 +46,6 @@ from .rdfload import RdfReader
 MAX_CSV_FIELD_CHARS = 1_000_000
 
 
-
 def _too_long(name: str, what: str) -> VocabularyError:
     return VocabularyError(f"{name}: a {what} of more than {MAX_CSV_FIELD_CHARS} characters (ESCO's longest "
                            "holds under 4,000): not a vocabulary file; not read")
