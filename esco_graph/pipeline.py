@@ -6,6 +6,8 @@ labels of ESCO-layout pages in the same build help split them.
 """
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import multiprocessing
 import os
@@ -387,6 +389,24 @@ def check_build(*, outputs: Sequence[str] = (), format: Optional[str] = None, re
     return base_iri
 
 
+def _fewer_collections(function):
+    """Run `function` with Python's cycle collector woken every 100,000 allocations, not 700: a
+    build makes tens of millions of objects and hardly any cycles, and on the bench corpus the
+    collections took 5 of a build's 25 s (map 4.3 -> 1.3 s). Cycles are still collected."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.set_threshold(*thresholds)
+
+    return wrapper
+
+
+@_fewer_collections
 def build_graph(
     inputs: Iterable[str],
     *,
@@ -469,7 +489,9 @@ def build_graph(
         if not conforms:
             raise ValidationError(report_text, report_graph)
     if outputs or store is not None:
-        rendered = Rendered(graphs)
+        started = time.perf_counter()
+        rendered = Rendered(graphs).render()  # every term's text once, for every writer and the store
+        timings["render"] = time.perf_counter() - started
         if outputs:
             progress.stage("write", len(outputs), "file")
             write_all(rendered, outputs, format, timings=timings, on_written=progress.advance)

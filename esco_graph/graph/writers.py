@@ -1,14 +1,16 @@
 """Writers: RDF syntaxes resolved by name, file extension or MIME type, from a registry.
 
-Turtle, TriG, N-Triples and N-Quads go through pyoxigraph's serializers (fast, correct
-escaping); JSON-LD is written directly in compact form with the context in data/, so JSON
-readers get friendly names and RDF readers the official IRIs. Every file is written
+Every syntax is written from the N-Triples lines of the build's terms (pyoxigraph writes each
+term, so the escaping is its own): N-Triples and N-Quads join them, Turtle and TriG group them
+by subject in pyoxigraph's serializer's layout, and JSON-LD is compact with the context in
+data/, so JSON readers get friendly names and RDF readers the official IRIs. Every file is written
 atomically: a temporary file in the same folder, fsync, rename.
 """
 from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,10 +87,8 @@ def writer_for_path(path: str, format: Optional[str] = None) -> Writer:
 class Rendered:
     """Page graphs with each term's and triple's N-Triples form computed once, shared by every writer.
 
-    N-Triples and N-Quads are joined from these strings (oxigraph does the escaping); Turtle and
-    TriG read that text back with pyoxigraph's parser (Rust: several times faster than making the
-    terms in Python) and hand the quads to its serializers; JSON-LD is made from the triples
-    themselves, in the lines' order. The default graph's lines are sorted, then each source's
+    Every writer reads these lines (pyoxigraph does the escaping); JSON-LD also looks up the
+    literal behind an object's text (term_of). The default graph's lines are sorted, then each source's
     provenance (graphs in IRI order, lines sorted), so output is deterministic, whatever the
     order of the inputs, and each subject's triples sit together. Skills recur across pages as the
     same triple objects (see mapping.Mapper), so each is formatted once.
@@ -102,11 +102,10 @@ class Rendered:
         self._terms: dict[int, str] = {}  # id(term) -> its N-Triples form
         self._fact_lines: Optional[tuple[list[str], list[tuple]]] = None
         self._provenance_flat: Optional[tuple[list[str], list[tuple]]] = None
-        self._triples: Optional[dict[str, tuple]] = None  # line -> a triple of it (JSON-LD, huge lines)
+        self._term_of: dict[str, object] = {}  # N-Triples form -> a term of it (JSON-LD's literals)
         self._default: Optional[list[str]] = None
         self._provenance: Optional[list[tuple[str, list[str]]]] = None
         self._merged: Optional[list[str]] = None
-        self._huge: Optional[bool] = None
 
     def _render(self, triples: Sequence[tuple]) -> list[str]:
         """The N-Triples lines of `triples`, in their order (a line per triple object). The loops
@@ -117,7 +116,8 @@ class Rendered:
         if missing:
             objects = dict(zip(map(id, flat), flat))
             for key in missing:
-                terms[key] = str(_ox_term(objects[key]))
+                text = terms[key] = str(_ox_term(objects[key]))
+                self._term_of.setdefault(text, objects[key])
         text = terms.__getitem__
         subjects, predicates, objects = (map(itemgetter(i), triples) for i in range(3))  # zip(*triples): 10x slower
         return list(map("{} {} {}".format, map(text, map(id, subjects)), map(text, map(id, predicates)),
@@ -138,6 +138,12 @@ class Rendered:
             self._provenance_flat = self._render(triples), triples
         return self._provenance_flat
 
+    def render(self) -> "Rendered":
+        """Work out every line each writer and a store load takes, now (else the first to ask
+        pays for it): the build times this as its own stage."""
+        self.merged_lines()
+        return self
+
     def default_lines(self) -> list[str]:
         """The default graph's distinct lines (every source's facts), sorted."""
         if self._default is None:
@@ -155,13 +161,6 @@ class Rendered:
                 start = end
             self._provenance = out
         return self._provenance
-
-    def _triple_of(self) -> dict[str, tuple]:
-        """line -> a triple of it, for every line (made when asked: JSON-LD, huge lines)."""
-        if self._triples is None:
-            self._triples = dict(zip(*self._facts()))
-            self._triples.update(zip(*self._provenance_rendered()))
-        return self._triples
 
     def merged_lines(self) -> list[str]:
         """Everything as one graph, each line once: the facts (sorted), then the provenance of
@@ -205,43 +204,9 @@ class Rendered:
         for iri, lines in self.named_graphs():
             yield _text(lines, f" {ox.NamedNode(iri)} .\n")
 
-    def ox_triples(self) -> Iterator:
-        """Everything as one graph, as pyoxigraph quads of the default graph, in line order: the
-        N-Triples text read back by pyoxigraph's parser, which makes the terms several times faster
-        than building them one by one in Python."""
-        if self._has_huge_lines():
-            return self._built(self.merged_lines(), ox.DefaultGraph())
-        return _parsed(self.merged_lines())
-
-    def ox_quads(self) -> Iterator[ox.Quad]:
-        """The facts in the default graph, then each source's named graph, as pyoxigraph quads."""
-        if self._has_huge_lines():
-            return self._built_quads()
-        return chain(_parsed(self.default_lines()),
-                     chain.from_iterable(_parsed(lines, ox.NamedNode(iri)) for iri, lines in self.named_graphs()))
-
-    def _has_huge_lines(self) -> bool:
-        """Whether a line is beyond what pyoxigraph's parser buffers (16 MiB: a 20 MB description):
-        then the terms are built in Python instead, slower but without limit."""
-        if self._huge is None:
-            limit = _PARSER_BUFFER // 4  # characters that may take 4 bytes each
-            self._huge = any(len(line) > limit and len(line.encode("utf-8")) > _PARSER_BUFFER - 1024
-                             for line in self.merged_lines())
-        return self._huge
-
-    def _built(self, lines: Iterable[str], graph) -> Iterator[ox.Quad]:
-        for line in lines:
-            s, p, o = (_ox_term(t) for t in self._triple_of()[line])
-            yield ox.Quad(s, p, o, graph)
-
-    def _built_quads(self) -> Iterator[ox.Quad]:
-        yield from self._built(self.default_lines(), ox.DefaultGraph())
-        for iri, lines in self.named_graphs():
-            yield from self._built(lines, ox.NamedNode(iri))
-
-    def rdflib_triples(self) -> Iterator[tuple]:
-        """Everything as one graph, as rdflib-term triples, in line order."""
-        return map(self._triple_of().__getitem__, self.merged_lines())
+    def term_of(self, text: str):
+        """The term (rdflib) whose N-Triples form is `text`, for every term of the lines."""
+        return self._term_of[text]
 
 
 def _text(lines: Sequence[str], end: str = " .\n") -> bytes:
@@ -256,18 +221,6 @@ def _chunks(lines: Sequence[str], end: str = " .\n") -> Iterator[bytes]:
     """Lines as N-Triples (or, with the graph in `end`, N-Quads) text, a chunk at a time."""
     for start in range(0, len(lines), _CHUNK):
         yield _text(lines[start:start + _CHUNK], end)
-
-
-def _parsed(lines: Sequence[str], graph=None) -> Iterator:
-    """Lines as pyoxigraph quads (of `graph`, else the default graph), parsed a chunk at a time
-    so that the text of all of them is never held at once."""
-    syntax = ox.RdfFormat.N_TRIPLES if graph is None else ox.RdfFormat.N_QUADS
-    for text in _chunks(lines, " .\n" if graph is None else f" {graph} .\n"):
-        yield from ox.parse(text, format=syntax)
-
-
-#: pyoxigraph's parsers hold at most this many bytes of one token
-_PARSER_BUFFER = 16 * 1024 * 1024
 
 
 def _ox_term(term):
@@ -287,12 +240,109 @@ def _write_nquads(rendered: Rendered, stream):
         stream.write(chunk)
 
 
+# --- Turtle and TriG -------------------------------------------------------------------------------
+#
+# Written from the N-Triples lines themselves (pyoxigraph made every term's text, so the escaping is
+# its own): a subject's lines are consecutive, and each term is abbreviated once. Reading the text
+# back into pyoxigraph terms for its serializer cost 2.4 s of Python objects on the bench corpus,
+# ten times its serializer's own 0.2 s; this writes the same statements in that layout
+# (test_writers compares the two as graphs, and rapper reads every output).
+
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")  # a prefixed name's local part needing no escapes
+_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
+_BARE = {"<http://www.w3.org/2001/XMLSchema#integer>": _INTEGER,
+         "<http://www.w3.org/2001/XMLSchema#boolean>": re.compile(r"(?:true|false)\Z")}
+_RDF_TYPE_TEXT = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+class _TurtleTerms(dict):
+    """N-Triples term text -> its Turtle text: a prefixed name where the namespace is one of
+    `prefixes` and the rest needs no escape; an integer or boolean literal bare; else as it is."""
+
+    def __init__(self, prefixes: dict[str, str]):
+        super().__init__()
+        self.namespaces = [(str(iri), name) for name, iri in prefixes.items()]
+
+    def __missing__(self, text: str) -> str:
+        self[text] = turtle = self._abbreviated(text)
+        return turtle
+
+    def _abbreviated(self, text: str) -> str:
+        if text.startswith("<"):
+            iri = text[1:-1]
+            for namespace, name in self.namespaces:
+                if iri.startswith(namespace) and _LOCAL_NAME.match(iri, len(namespace)):
+                    return f"{name}:{iri[len(namespace):]}"
+            return text
+        if text.startswith('"') and text.endswith(">"):
+            end = text.rfind('"^^<')
+            datatype = text[end + 3:]
+            bare = _BARE.get(datatype)
+            if bare is not None and bare.match(text, 1, end):
+                return text[1:end]
+            return text[:end + 3] + self[datatype]
+        return text
+
+
+def _turtle_statements(lines: Iterable[str], terms: _TurtleTerms, predicates: _TurtleTerms,
+                       indent: str = "") -> Iterator[str]:
+    """Turtle statements for N-Triples lines (without their ' .'), a subject's consecutive lines
+    as one statement (`;` between predicates, `,` between objects), in pieces of text."""
+    out: list[str] = []
+    append = out.append
+    subject = predicate = None
+    between_predicates = f" ;\n{indent}\t"
+    for line in lines:
+        s, p, o = line.split(" ", 2)
+        if s == subject:
+            if p == predicate:
+                append(" , ")
+                append(terms[o])
+                continue
+            append(between_predicates)
+        else:
+            if subject is not None:
+                append(" .\n")
+                if len(out) > _CHUNK:
+                    yield "".join(out)
+                    out = []
+                    append = out.append
+            append(indent)
+            append(terms[s])
+            append(" ")
+            subject = s
+        append(predicates[p])
+        append(" ")
+        append(terms[o])
+        predicate = p
+    if subject is not None:
+        append(" .\n")
+    yield "".join(out)
+
+
+def _turtle_writer(rendered: Rendered, stream, quads: bool) -> None:
+    """Turtle (the merged graph), or TriG (the facts, then each source's named graph)."""
+    terms = _TurtleTerms(PREFIXES)
+    predicates = _TurtleTerms(PREFIXES)
+    predicates[_RDF_TYPE_TEXT] = "a"
+    stream.write("".join(f"@prefix {name}: <{namespace}> .\n" for namespace, name in terms.namespaces).encode("utf-8"))
+    for text in _turtle_statements(rendered.default_lines() if quads else rendered.merged_lines(), terms, predicates):
+        stream.write(text.encode("utf-8"))
+    if not quads:
+        return
+    for iri, lines in rendered.named_graphs():
+        stream.write(f"{terms[str(ox.NamedNode(iri))]} {{\n".encode("utf-8"))
+        for text in _turtle_statements(lines, terms, predicates, "\t"):
+            stream.write(text.encode("utf-8"))
+        stream.write(b"}\n")
+
+
 def _write_turtle(rendered: Rendered, stream):
-    ox.serialize(rendered.ox_triples(), stream, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    _turtle_writer(rendered, stream, quads=False)
 
 
 def _write_trig(rendered: Rendered, stream):
-    ox.serialize(rendered.ox_quads(), stream, ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    _turtle_writer(rendered, stream, quads=True)
 
 
 # --- JSON-LD ---------------------------------------------------------------------------------
@@ -352,16 +402,11 @@ _RDF_TYPE = str(RDF.type)
 _XSD_STRING = str(XSD.string)
 
 
-def _node_id(term) -> str:
-    """An IRI as itself, a blank node as '_:' and its label as every writer gives it."""
-    return str(term) if isinstance(term, URIRef) else f"_:{_ox_term(term).value}"
-
-
 def _described(term) -> tuple:
     """(id, None, None, None) for an IRI or blank node; (None, lexical form, language, datatype
-    IRI) for a literal: what jsonld_nodes asks of a term, worked out once per term object."""
+    IRI) for a literal: what a JSON-LD value is made from."""
     if not isinstance(term, Literal):
-        return _node_id(term), None, None, None
+        return (str(term) if isinstance(term, URIRef) else f"_:{_ox_term(term).value}"), None, None, None
     if term.language:
         return None, str(term), term.language, None
     datatype = term.datatype
@@ -377,62 +422,108 @@ def _value_object(described: tuple) -> dict:
     return {"@value": value} if datatype == _XSD_STRING else {"@value": value, "@type": datatype}
 
 
-def jsonld_nodes(triples: Iterable) -> Iterator[dict]:
-    """Node objects in compact form with the context's friendly terms, from rdflib-term triples
-    grouped by subject (as the rendered lines are): a node is given as soon as its subject's run of
-    triples ends, so only one node is held. A subject met again later gives a second node object
-    with the same id, which JSON-LD merges."""
-    predicates, classes = _terms()
-    known: dict[int, tuple] = {}  # id(term) -> _described(term): terms recur across triples
-    node: Optional[dict] = None
-    for s, p, o in triples:
-        subject = known.get(id(s)) or known.setdefault(id(s), _described(s))
-        obj = known.get(id(o)) or known.setdefault(id(o), _described(o))
-        p = str.__str__(p)
-        key = subject[0]
-        if node is None or node["id"] != key:
-            if node is not None:
-                yield _compacted(node)
-            node = {"id": key}
-        iri, value, language, datatype = obj
-        if p == _RDF_TYPE and iri is not None and not iri.startswith("_:"):
-            node.setdefault("type", []).append(classes.get(iri, iri))
-            continue
-        term = predicates.get(p)
-        if term is not None and term.language_map:
-            if language:
-                node.setdefault(term.name, {}).setdefault(language, []).append(value)
-                continue
-            term = None
-        if term is None:
-            node.setdefault(p, []).append(_value_object(obj))
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+class _JsonLdValues(dict):
+    """'predicate object' N-Triples text -> (the node's key and the value as JSON text, its
+    language for a language map, else None), worked out once: most recur (a skill on many pages)."""
+
+    def __init__(self, term_of: Callable[[str], object]):
+        super().__init__()
+        self.term_of = term_of
+        self.predicates, self.classes = _terms()
+        self.keys = _JsonText()
+
+    def __missing__(self, text: str) -> tuple:
+        predicate, obj = text.split(" ", 1)
+        predicate = predicate[1:-1]
+        term = self.predicates.get(predicate)
+        if term is not None and term.coerce == "@id" and obj.startswith("<"):  # most: a link to a skill
+            # an IRI pyoxigraph wrote holds no character JSON escapes (no '"', '\\', controls)
+            self[text] = entry = (self.keys[term.name], f'"{obj[1:-1]}"', None)
+            return entry
+        described = _described(self.term_of(obj))
+        iri, value, language, datatype = described
+        if predicate == _RDF_TYPE and iri is not None and not iri.startswith("_:"):
+            key, value = "type", self.classes.get(iri, iri)
+        elif term is not None and term.language_map and language:
+            key = term.name
+        elif term is None or term.language_map:
+            key, value, language = predicate, _value_object(described), None
         elif term.coerce == "@id" and iri is not None and not iri.startswith("_:"):
-            node.setdefault(term.name, []).append(iri)
+            key, value = term.name, iri
         elif datatype is not None and datatype == (term.coerce or _XSD_STRING):
-            node.setdefault(term.name, []).append(value)
+            key = term.name
         else:
-            node.setdefault(term.name, []).append(_value_object(obj))
-    if node is not None:
-        yield _compacted(node)
+            key, value, language = term.name, _value_object(described), None
+        self[text] = entry = (self.keys[key], _DUMPS(value), language)
+        return entry
 
 
-def _compacted(node: dict) -> dict:
-    """A node with one-value lists as the value itself (compact form)."""
-    for key, value in list(node.items()):
-        if isinstance(value, list) and len(value) == 1:
-            node[key] = value[0]
-        elif isinstance(value, dict):
-            node[key] = {lang: (v[0] if len(v) == 1 else v) for lang, v in value.items()}
-    return node
+class _JsonText(dict):
+    """A string -> its JSON text, each worked out once."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = encoded = _DUMPS(text)
+        return encoded
+
+
+def _one_or_list(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"
+
+
+def _node_text(subject: str, node: dict) -> str:
+    """A node object in compact form (a one-value list as the value itself), as JSON text."""
+    parts = ['{"id": ', _DUMPS(subject[1:-1] if subject.startswith("<") else subject)]
+    for key, values in node.items():
+        if isinstance(values, dict):
+            value = "{" + ", ".join(_DUMPS(language) + ": " + _one_or_list(texts)
+                                    for language, texts in values.items()) + "}"
+        else:
+            value = _one_or_list(values)
+        parts.append(", " + key + ": " + value)
+    parts.append("}")
+    return "".join(parts)
+
+
+def jsonld_nodes(lines: Iterable[str], term_of: Callable[[str], object]) -> Iterator[str]:
+    """Node objects (JSON text) in compact form with the context's friendly terms, from
+    N-Triples lines grouped by subject (as the rendered lines are), `term_of` giving the term of
+    an object's text: a node is given as soon as its subject's lines end, so only one is held. A
+    subject met again later gives a second node object with the same id, which JSON-LD merges."""
+    values = _JsonLdValues(term_of)
+    subject, node = None, {}
+    key_was = values_of_key = None  # a subject's values of one key are mostly consecutive lines
+    for line in lines:
+        s, rest = line.split(" ", 1)
+        if s != subject:
+            if subject is not None:
+                yield _node_text(subject, node)
+            subject, node, key_was = s, {}, None
+        key, value, language = values[rest]
+        if key == key_was:
+            values_of_key.append(value)
+        elif language is not None:
+            node.setdefault(key, {}).setdefault(language, []).append(value)
+            key_was = None
+        else:
+            values_of_key = node.get(key)
+            if values_of_key is None:
+                values_of_key = node[key] = [value]
+            else:
+                values_of_key.append(value)
+            key_was = key
+    if subject is not None:
+        yield _node_text(subject, node)
 
 
 def _write_jsonld(rendered: Rendered, stream):
-    """Compact JSON-LD, the context inlined, one node per line (readable, and json's C encoder is
-    fast), written as the nodes come (a few thousand at a time), not held whole."""
+    """Compact JSON-LD, the context inlined, one node per line, written as the nodes come (a few
+    thousand at a time), not held whole."""
     context = json.dumps(jsonld_context()["@context"], ensure_ascii=False, indent=1)
     stream.write(b'{"@context": ' + context.encode("utf-8") + b',\n"@graph": [\n')
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    nodes = map(dumps, jsonld_nodes(rendered.rdflib_triples()))
+    nodes = jsonld_nodes(rendered.merged_lines(), rendered.term_of)
     separator = ""
     while True:
         batch = list(islice(nodes, 2000))
