@@ -107,3 +107,14 @@ def test_jsonld_is_read_by_pyld_as_the_same_triples():
     ours = Graph().parse(data=_written(rendered, "ntriples"), format="nt")
     assert len(theirs) == len(ours) > 0
     assert isomorphic(theirs, ours)
+
+
+def test_lines_sorted_by_subject_are_sorted():
+    """_sorted_lines buckets lines by subject: the same order as sorting the lines whole, also
+    where one subject's text starts another's."""
+    from esco_graph.graph.writers import _sorted_lines
+
+    subjects = ["<http://x/a>", "<http://x/a/b>", "<http://x/a.b>", "<http://x/>", "_:b1", "_:b10", "_:b1_", "_:B"]
+    lines = [f"{s} <http://p/{p}> {o}" for s in subjects for p in ("a", "b", "a/b", "") for o in ('"1"', "<http://x/a>", "_:b1")]
+    lines += lines[:7]  # repeats go
+    assert _sorted_lines(reversed(lines)) == sorted(set(lines))

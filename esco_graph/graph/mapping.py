@@ -154,6 +154,7 @@ class Mapper:
         self.language = language
         self.isco_labels = isco_labels or {}
         self._iris: dict[str, URIRef] = {}
+        self._literals: dict[str, Literal] = {}
         self._skills: dict[tuple, tuple] = {}
         self._isco: dict[str, tuple] = {}
 
@@ -161,6 +162,13 @@ class Mapper:
         node = self._iris.get(value)
         if node is None:
             node = self._iris[value] = URIRef(value)
+        return node
+
+    def literal(self, text: str) -> Literal:
+        """A plain literal many pages share (a layout, a media type), one object."""
+        node = self._literals.get(text)
+        if node is None:
+            node = self._literals[text] = Literal(text)
         return node
 
     def _node_literal(self, subject: URIRef, prop: URIRef, text: str, out: list) -> None:
@@ -276,23 +284,25 @@ def generated_at(source: Source) -> Optional[str]:
     return source_date() or source.retrieved
 
 
-def provenance_triples(graph: URIRef, record: Occupation) -> list[Triple]:
+def provenance_triples(graph: URIRef, record: Occupation, mapper: Optional["Mapper"] = None) -> list[Triple]:
     """PROV-O description of a page's named graph: from which page, when, how, how many skills
     the page declares and lists (a partial page lists fewer than it declares), and what it stated:
     its occupation and each skill link (queryable per page, since the facts themselves sit merged
-    in the default graph)."""
+    in the default graph). With the build's `mapper`, the terms many pages share are its objects
+    (a skill's IRI is one object, written once)."""
     source = record.source
+    iri = mapper.iri if mapper is not None else URIRef
+    literal = mapper.literal if mapper is not None else Literal
     page = URIRef(page_iri(source))
-    occupation = URIRef(record.iri)
     out = [
-        (graph, EG.occupation, occupation),
+        (graph, EG.occupation, iri(record.iri)),
         (graph, RDF.type, PROV.Entity),
         (graph, PROV.wasDerivedFrom, page),
-        (graph, EG.layout, Literal(source.layout)),
-        (graph, EG.toolVersion, Literal(f"esco-graph {__version__}")),
+        (graph, EG.layout, literal(source.layout)),
+        (graph, EG.toolVersion, literal(f"esco-graph {__version__}")),
         (page, RDF.type, PROV.Entity),
         (page, EG.sha256, Literal(source.sha256)),
-        (page, DCT.format, Literal(source.media_type)),
+        (page, DCT.format, literal(source.media_type)),
     ]
     when = generated_at(source)
     if when:
@@ -301,7 +311,7 @@ def provenance_triples(graph: URIRef, record: Occupation) -> list[Triple]:
     if declared is not None:
         out.append((graph, EG.skillsDeclared, Literal(declared, datatype=XSD.integer)))
     out.append((graph, EG.skillsListed, Literal(len(record.skills), datatype=XSD.integer)))
-    out.extend((graph, _STATED[link.relation], URIRef(link.skill.iri)) for link in record.skills)
+    out.extend((graph, _STATED[link.relation], iri(link.skill.iri)) for link in record.skills)
     return out
 
 
@@ -321,7 +331,7 @@ def page_graphs(
             raise InputError(record.source.location, "two records come from this one page")
         seen.add(g)
         parts = mapper.occupation(record, reconciled.ancestors.get(record.iri, ()))
-        described = tuple(provenance_triples(g, record)) if provenance else ()
+        described = tuple(provenance_triples(g, record, mapper)) if provenance else ()
         graphs.append(PageGraph(iri=g, source=record.source, parts=tuple(parts), provenance=described))
     return graphs
 

@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, islice
-from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional, Sequence
 
@@ -100,8 +99,7 @@ class Rendered:
     def __init__(self, graphs: Sequence[PageGraph]):
         self.graphs = graphs
         self._terms: dict[int, str] = {}  # id(term) -> its N-Triples form
-        self._fact_lines: Optional[tuple[list[str], list[tuple]]] = None
-        self._provenance_flat: Optional[tuple[list[str], list[tuple]]] = None
+        self._fact_lines: Optional[list[str]] = None
         self._term_of: dict[str, object] = {}  # N-Triples form -> a term of it (JSON-LD's literals)
         self._default: Optional[list[str]] = None
         self._provenance: Optional[list[tuple[str, list[str]]]] = None
@@ -111,32 +109,23 @@ class Rendered:
         """The N-Triples lines of `triples`, in their order (a line per triple object). The loops
         are map() over C functions: a million triples on the ESCO corpus."""
         flat = list(chain.from_iterable(triples))
+        ids = list(map(id, flat))
         terms = self._terms
-        missing = set(map(id, flat)).difference(terms)
+        missing = set(ids).difference(terms)
         if missing:
-            objects = dict(zip(map(id, flat), flat))
+            objects = dict(zip(ids, flat))
             for key in missing:
                 text = terms[key] = str(_ox_term(objects[key]))
                 self._term_of.setdefault(text, objects[key])
-        text = terms.__getitem__
-        subjects, predicates, objects = (map(itemgetter(i), triples) for i in range(3))  # zip(*triples): 10x slower
-        return list(map("{} {} {}".format, map(text, map(id, subjects)), map(text, map(id, predicates)),
-                        map(text, map(id, objects))))
+        texts = list(map(terms.__getitem__, ids))
+        return list(map("{} {} {}".format, texts[0::3], texts[1::3], texts[2::3]))
 
-    def _facts(self) -> tuple[list[str], list[tuple]]:
-        """The facts' lines and triples, each triple object once (a skill's facts are one object
-        on every page); kept, as the lines are shared with default_lines."""
+    def _facts(self) -> list[str]:
+        """The facts' lines, a line per triple object (a skill's facts are one object on every
+        page)."""
         if self._fact_lines is None:
-            triples = list({id(t): t for t in chain.from_iterable(fact_parts(self.graphs))}.values())
-            self._fact_lines = self._render(triples), triples
+            self._fact_lines = self._render(list({id(t): t for t in chain.from_iterable(fact_parts(self.graphs))}.values()))
         return self._fact_lines
-
-    def _provenance_rendered(self) -> tuple[list[str], list[tuple]]:
-        """Every source's provenance lines and triples, source after source."""
-        if self._provenance_flat is None:
-            triples = list(chain.from_iterable(graph.provenance for graph in self.graphs))
-            self._provenance_flat = self._render(triples), triples
-        return self._provenance_flat
 
     def render(self) -> "Rendered":
         """Work out every line each writer and a store load takes, now (else the first to ask
@@ -147,19 +136,19 @@ class Rendered:
     def default_lines(self) -> list[str]:
         """The default graph's distinct lines (every source's facts), sorted."""
         if self._default is None:
-            self._default = sorted(set(self._facts()[0]))
+            self._default = _sorted_lines(self._facts())
         return self._default
 
     def _named(self) -> list[tuple[str, list[str]]]:
-        """(graph IRI, its sorted distinct lines) per source, in input order."""
+        """(graph IRI, its sorted distinct lines) per source, in graph IRI order."""
         if self._provenance is None:
-            every = self._provenance_rendered()[0]
+            every = self._render(list(chain.from_iterable(graph.provenance for graph in self.graphs)))
             out, start = [], 0
             for graph in self.graphs:
                 end = start + len(graph.provenance)
                 out.append((str(graph.iri), sorted(set(every[start:end]))))
                 start = end
-            self._provenance = out
+            self._provenance = sorted(out)
         return self._provenance
 
     def merged_lines(self) -> list[str]:
@@ -168,7 +157,7 @@ class Rendered:
         if self._merged is None:
             merged = list(self.default_lines())
             seen = set(merged)
-            for _, lines in sorted(self._named()):
+            for _, lines in self._named():
                 fresh = [line for line in lines if line not in seen]
                 seen.update(fresh)
                 merged.extend(fresh)
@@ -185,7 +174,7 @@ class Rendered:
 
     def named_graphs(self) -> Iterator[tuple[str, list[str]]]:
         """(graph IRI, its lines) for every source with provenance, in graph IRI order."""
-        for iri, lines in sorted(self._named()):
+        for iri, lines in self._named():
             if lines:
                 yield iri, lines
 
@@ -207,6 +196,26 @@ class Rendered:
     def term_of(self, text: str):
         """The term (rdflib) whose N-Triples form is `text`, for every term of the lines."""
         return self._term_of[text]
+
+
+def _sorted_lines(lines: Iterable[str]) -> list[str]:
+    """The distinct lines, sorted: by subject, then each subject's lines (what sorted() gives, as a
+    subject's text is never the start of another's: an IRI ends with '>', a blank node label is
+    followed by a space, below its characters), in a quarter less time on the bench corpus."""
+    by_subject: dict[str, list[str]] = {}
+    for line in set(lines):
+        subject = line[:line.index(" ")]
+        group = by_subject.get(subject)
+        if group is None:
+            by_subject[subject] = [line]
+        else:
+            group.append(line)
+    out: list[str] = []
+    for subject in sorted(by_subject):
+        group = by_subject[subject]
+        group.sort()
+        out.extend(group)
+    return out
 
 
 def _text(lines: Sequence[str], end: str = " .\n") -> bytes:
