@@ -6,8 +6,6 @@ labels of ESCO-layout pages in the same build help split them.
 """
 from __future__ import annotations
 
-import functools
-import gc
 import json
 import multiprocessing
 import os
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 from . import parse
+from .collector import fewer_collections
 from .errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
 from .files import atomic_output, check_output_path
 from .graph.mapping import PageGraph, default_triples, distinct_objects, page_graphs, to_dataset, to_graph
@@ -389,24 +388,7 @@ def check_build(*, outputs: Sequence[str] = (), format: Optional[str] = None, re
     return base_iri
 
 
-def _fewer_collections(function):
-    """Run `function` with Python's cycle collector woken every 100,000 allocations, not 700: a
-    build makes tens of millions of objects and hardly any cycles, and on the bench corpus the
-    collections took 5 of a build's 25 s (map 4.3 -> 1.3 s). Cycles are still collected."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        thresholds = gc.get_threshold()
-        gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
-        try:
-            return function(*args, **kwargs)
-        finally:
-            gc.set_threshold(*thresholds)
-
-    return wrapper
-
-
-@_fewer_collections
+@fewer_collections()
 def build_graph(
     inputs: Iterable[str],
     *,

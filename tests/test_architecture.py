@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "esco_graph"
 #: The flow, lowest first. A module may import modules of its own stage or of stages before it.
 STAGES = (
     ("base", ("esco_graph", "esco_graph.errors", "esco_graph.model", "esco_graph.namespaces", "esco_graph.text",
-              "esco_graph.terms", "esco_graph.files", "esco_graph.http", "esco_graph.iris")),
+              "esco_graph.collector", "esco_graph.terms", "esco_graph.files", "esco_graph.http", "esco_graph.iris")),
     ("sources", ("esco_graph.sources",)),
     ("parse", ("esco_graph.parse",)),
     ("vocabulary", ("esco_graph.vocabulary",)),
@@ -135,3 +135,10 @@ def test_one_http_client():
     hits = [h for name, path in modules().items() if name != "esco_graph.http"
             for h in _calls(path, {"http.client", "urllib.request", "urllib.request.urlopen", "socket.socket"})]
     assert hits == [h for h in hits if "url2pathname" in h]
+
+
+def test_one_place_tunes_the_cycle_collector():
+    """Only collector.py changes the process-wide cycle collector (and puts it back)."""
+    hits = [h for name, path in modules().items() if name != "esco_graph.collector"
+            for h in _calls(path, {"gc.disable", "gc.enable", "gc.set_threshold", "gc.freeze"})]
+    assert not hits

@@ -91,3 +91,24 @@ def test_the_report_counts_the_triples_the_writers_wrote(tmp_path, output):
 
     result = build_graph([SAMPLES], outputs=[str(tmp_path / output)], vocabulary=None)
     assert result.triple_count() == len(set(every_triple(result.graphs)))
+
+
+def test_a_build_puts_the_cycle_collector_back(tmp_path):
+    """The build collects less often while it runs (collector.py); the caller's setting is back
+    afterwards, also when the build fails."""
+    import gc
+
+    from esco_graph.errors import EscoGraphError
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        during = []
+        build_graph([str(SAMPLES)], jobs=1, progress=lambda page: during.append(gc.get_threshold()[0]))
+        assert during and set(during) == {100_000}
+        assert gc.get_threshold() == (700, 10, 10)
+        with pytest.raises(EscoGraphError):
+            build_graph([str(tmp_path / "absent.txt")], jobs=1)
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
