@@ -375,3 +375,45 @@ def test_a_cut_inside_a_common_word_is_doubtful():
     out = doubt_cuts_inside_words(pieces, None)
     assert [p.confidence < LOW_CONFIDENCE for p in out] == [True, True, False]
     assert [p.label for p in out] == [p.label for p in pieces]
+
+
+def _tiling_by_every_end(chunk: str):
+    """esco_tiling as first written: every end i, every start within 40 characters before it."""
+    from esco_graph.parse.split.words import esco_words, zipf
+
+    words, lc = esco_words(), chunk.lower()
+    best = [None] * (len(lc) + 1)
+    best[0] = (0, 0.0, -1)
+    for i in range(1, len(lc) + 1):
+        for j in range(max(0, i - 40), i):
+            if best[j] is None or lc[j:i] not in words:
+                continue
+            word = lc[j:i]
+            candidate = (best[j][0] + 1, best[j][1] - (zipf(word) if word.isalpha() else 0.0), j)
+            if best[i] is None or candidate[:2] < best[i][:2]:
+                best[i] = candidate
+    if best[-1] is None:
+        return None
+    cuts, i = [], best[-1][2]
+    while i > 0:
+        cuts.append(i)
+        i = best[i][2]
+    return tuple(sorted(cuts))
+
+
+_SOME_ESCO_WORDS = ["manage", "man", "age", "staff", "use", "software", "in", "ink", "king", "kin", "g", "c++",
+                    "data", "database", "base", "ios", "tile", "tiles", "ties", "e", "a", "an", "and"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_SOME_ESCO_WORDS), min_size=1, max_size=8), st.sampled_from(["", "x", "Q", "-"]),
+       st.booleans())
+def test_esco_tiling_equals_the_tiling_by_every_end(words, noise, upper):
+    """The tiling that extends words only while an ESCO word starts so finds the same cuts (ties
+    included) as the one that tries every start before every end."""
+    from esco_graph.parse.split.words import _TILINGS, esco_tiling
+
+    chunk = "".join(words) + noise
+    chunk = chunk.upper() if upper else chunk
+    _TILINGS.pop(chunk, None)
+    assert esco_tiling(chunk) == _tiling_by_every_end(chunk)

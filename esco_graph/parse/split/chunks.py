@@ -39,7 +39,10 @@ class Run:
             self.starts.append(m.start())
             self.ends.append(m.end())
             self.depth0.append(min(depth, 1))
-            for ch in m.group():
+            chunk = m.group()
+            if "(" not in chunk and ")" not in chunk:
+                continue
+            for ch in chunk:
                 if ch == "(":
                     depth += 1
                 elif ch == ")" and depth > 0:
@@ -56,8 +59,23 @@ class Run:
         return lo
 
 
+_ALLOWED: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+
+
 def allowed_positions(c: str, depth: int) -> tuple[list[int], list[int]]:
-    """Positions inside chunk ``c`` where a boundary may fall, and those where one must."""
+    """Positions inside chunk ``c`` where a boundary may fall, and those where one must (cached:
+    the same chunks come back page after page; callers do not change the lists)."""
+    key = (c, depth)
+    got = _ALLOWED.get(key)
+    if got is None:
+        got = _allowed_positions(c, depth)
+        if len(_ALLOWED) > 500_000:
+            _ALLOWED.clear()
+        _ALLOWED[key] = got
+    return got
+
+
+def _allowed_positions(c: str, depth: int) -> tuple[list[int], list[int]]:
     allowed, forced = [], []
     for x in range(1, len(c)):
         ch = c[x - 1]

@@ -104,8 +104,9 @@ def freqs() -> dict:
 
 
 def prepare() -> None:
-    """Load the word model now, e.g. before forking workers, so that they share one copy."""
+    """Load the word model and the ESCO words now, e.g. before forking workers, so that they share one copy."""
     freqs()
+    _esco_prefixes()
 
 
 #: no word of wordfreq's list is longer; a longer "word" (a prefix of a long chunk with no spaces)
@@ -140,6 +141,7 @@ def zipf(word: str) -> float:
 
 ESCO_WORDS_FILE = Path(__file__).with_name("esco_words.txt")
 _ESCO_WORDS: Optional[frozenset] = None
+_ESCO_PREFIXES: Optional[dict[str, Optional[float]]] = None
 _TILINGS: dict[str, Optional[tuple[int, ...]]] = {}
 _LONGEST = 40  # no ESCO word is longer (the longest is 34 characters)
 
@@ -153,27 +155,48 @@ def esco_words() -> frozenset:
     return _ESCO_WORDS
 
 
+def _esco_prefixes() -> dict[str, Optional[float]]:
+    """Every prefix of every ESCO word: a word's cost in a tiling (minus its Zipf frequency, 0 for
+    a word with digits or signs), None for a prefix that is no word. A tiling stops extending a
+    word as soon as no ESCO word starts so."""
+    global _ESCO_PREFIXES
+    if _ESCO_PREFIXES is None:
+        words = esco_words()
+        prefixes: dict[str, Optional[float]] = {word[:k]: None for word in words for k in range(1, len(word))}
+        prefixes.update((word, -zipf(word) if word.isalpha() else 0.0) for word in words)
+        _ESCO_PREFIXES = prefixes
+    return _ESCO_PREFIXES
+
+
 def esco_tiling(chunk: str) -> Optional[tuple[int, ...]]:
     """Where the ESCO words of ``chunk`` meet, for the tiling of the whole chunk by the fewest
-    ESCO words (ties: the more frequent words); ``()`` for a chunk that is one ESCO word, None
-    when no sequence of ESCO words spells it. Cached."""
+    ESCO words (ties: the more frequent words, then the earlier boundary); ``()`` for a chunk that
+    is one ESCO word, None when no sequence of ESCO words spells it. Cached."""
     got = _TILINGS.get(chunk, False)
     if got is not False:
         return got
-    words = esco_words()
+    prefixes = _esco_prefixes()
     lc = chunk.lower()
     n = len(lc)
     best: list[Optional[tuple[int, float, int]]] = [None] * (n + 1)  # (tiles, -frequency, previous boundary)
     best[0] = (0, 0.0, -1)
-    for i in range(1, n + 1):
-        for j in range(max(0, i - _LONGEST), i):
-            if best[j] is None or lc[j:i] not in words:
-                continue
-            tiles, cost, _ = best[j]
-            word = lc[j:i]
-            candidate = (tiles + 1, cost - (zipf(word) if word.isalpha() else 0.0), j)
-            if best[i] is None or candidate[:2] < best[i][:2]:
-                best[i] = candidate
+    # from each reachable boundary j, in order, the ESCO words starting there: a boundary hears
+    # its candidates by rising j, as a loop over its own j's would
+    for j in range(n):
+        reached = best[j]
+        if reached is None:
+            continue
+        tiles, cost = reached[0] + 1, reached[1]
+        stop = j + _LONGEST + 1
+        for i in range(j + 1, stop if stop <= n else n + 1):
+            word_cost = prefixes.get(lc[j:i], False)
+            if word_cost is False:
+                break
+            if word_cost is not None:
+                candidate = (tiles, cost + word_cost, j)
+                current = best[i]
+                if current is None or candidate[:2] < current[:2]:
+                    best[i] = candidate
     if best[n] is None:
         result = None
     else:
