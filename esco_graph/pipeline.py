@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import operator
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union
 
@@ -23,7 +24,7 @@ from .graph.mapping import PageGraph, default_triples, distinct_objects, page_gr
 from .graph.vocabulary import check_fact_mode, vocabulary_graph
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
-from .model import Occupation
+from .model import Occupation, SkillLink
 from .namespaces import DEFAULT_BASE_IRI, ESCO, RDF
 from .text import source_date
 from .parse import (
@@ -100,6 +101,30 @@ def lexicon_from(vocabulary=None) -> Lexicon:
     return lexicon
 
 
+class SharedSkills:
+    """One object for equal skill links of many pages (a skill's label, description and scope note,
+    the same on every page that lists it), so a crawl holds each skill's text once rather than once
+    a page; reconcile then meets each skill by identity."""
+
+    def __init__(self):
+        self._skills: dict = {}
+        self._links: dict = {}
+
+    def _link(self, link: SkillLink) -> SkillLink:
+        shared = self._links.get(link)
+        if shared is None:
+            skill = self._skills.setdefault(link.skill, link.skill)
+            shared = self._links[link] = link if skill is link.skill else SkillLink(link.relation, skill)
+        return shared
+
+    def shared(self, record: Occupation) -> Occupation:
+        """`record` with its skill links shared with the records before it."""
+        links = tuple(map(self._link, record.skills))
+        if all(map(operator.is_, links, record.skills)):
+            return record
+        return replace(record, skills=links)
+
+
 @dataclass
 class ParseOutcome:
     """Records in input order, and the inputs that failed (with keep_going)."""
@@ -134,6 +159,7 @@ def parse_pages(
     lexicon = lexicon_from(vocabulary)
     lexicon_layouts = {name for name, module in parsers().items() if getattr(module, "USES_LEXICON", False)}
     parsed: dict[int, Occupation] = {}
+    shared = SharedSkills()
     deferred: list[tuple[int, Page, str, str]] = []
 
     def fail(error: InputError):
@@ -171,7 +197,7 @@ def parse_pages(
         except InputError as error:
             fail(error)
             continue
-        parsed[index] = record
+        parsed[index] = record = shared.shared(record)
         for link in record.skills:
             lexicon.add(link.skill.label, source="page", skill_type=link.skill.skill_type)
         progress.advance(page.location)
@@ -184,7 +210,7 @@ def parse_pages(
         if isinstance(outcome, InputError):
             fail(outcome)
             continue
-        parsed[index] = outcome
+        parsed[index] = shared.shared(outcome)
         progress.advance(page.location)
     if deferred:
         progress.done()
