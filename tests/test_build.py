@@ -11,6 +11,7 @@ from rdflib.compare import isomorphic
 from conftest import DESTINAI_PAGE, ESCO_PAGE, ROOT, SAMPLES
 from esco_graph import build_graph, serialize
 from esco_graph.graph.mapping import merged_triples
+from esco_graph.model import Skill, SkillLink
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,17 @@ def test_pages_listing_the_same_skill_share_its_object(tmp_path):
     assert all(a.skill is b.skill for a, b in zip(first.skills, second.skills))
     alone = parse_pages([str(tmp_path / "two.txt")], jobs=1).records[0]
     assert alone.skills == second.skills
+
+
+def test_a_skill_shared_by_an_essential_and_an_optional_link():
+    """SharedSkills: the same skill under two relations is one skill object in two links."""
+    from esco_graph.pipeline import SharedSkills
+
+    first, again = Skill("manage staff", description="Lead people."), Skill("manage staff", description="Lead people.")
+    other = Skill("manage staff", description="Something else.")
+    shared = SharedSkills()
+    links = [shared._link(SkillLink("essential", first)), shared._link(SkillLink("optional", again)),
+             shared._link(SkillLink("essential", again)), shared._link(SkillLink("essential", other))]
+    assert [link.relation for link in links] == ["essential", "optional", "essential", "essential"]
+    assert links[0].skill is links[1].skill is links[2].skill is first and links[2] is links[0]
+    assert links[3].skill is other
