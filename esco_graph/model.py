@@ -6,6 +6,7 @@ boundaries and be compared in tests.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Optional
 
@@ -61,6 +62,11 @@ class Skill:
     iri: Optional[str] = None  # an official ESCO IRI, when known
     confidence: float = 1.0  # how sure the label boundaries are (1.0: not split by guessing)
     split_method: Optional[str] = None  # how a run-together label was split off
+
+
+#: A skill's fields as a tuple: equal skills give equal tuples, made, hashed and compared in C (the
+#: dataclass's own __hash__ and __eq__ are Python calls, where a crawl meets hundreds of thousands).
+skill_fields = operator.attrgetter(*(f.name for f in fields(Skill)))
 
 
 @dataclass(frozen=True)

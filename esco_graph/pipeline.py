@@ -12,7 +12,7 @@ import operator
 import os
 import re
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union
 
@@ -24,7 +24,7 @@ from .graph.mapping import PageGraph, default_triples, distinct_objects, page_gr
 from .graph.vocabulary import check_fact_mode, vocabulary_graph
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
-from .model import Occupation, Skill, SkillLink
+from .model import Occupation, Skill, SkillLink, skill_fields
 from .namespaces import DEFAULT_BASE_IRI, ESCO, RDF
 from .text import source_date
 from .parse import (
@@ -105,16 +105,14 @@ class SharedSkills:
     """One object for equal skill links of many pages (a skill's label, description and scope note,
     the same on every page that lists it), so a crawl holds each skill's text once rather than once
     a page; reconcile then meets each skill by identity. Skills are compared by their fields' tuple
-    (made and hashed in C; the dataclass's own __hash__ and __eq__ are Python calls)."""
-
-    _FIELDS = operator.attrgetter(*(f.name for f in fields(Skill)))
+    (`model.skill_fields`)."""
 
     def __init__(self):
         self._skills: dict[tuple, Skill] = {}
         self._links: dict[tuple, SkillLink] = {}  # (relation, id of a kept skill) -> its link
 
     def _link(self, link: SkillLink) -> SkillLink:
-        skill = self._skills.setdefault(self._FIELDS(link.skill), link.skill)
+        skill = self._skills.setdefault(skill_fields(link.skill), link.skill)
         key = (link.relation, id(skill))
         shared = self._links.get(key)
         if shared is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 from .iris import check_base_iri, is_esco_iri, mint_iri
-from .model import Occupation, Skill, SkillLink
+from .model import Occupation, Skill, SkillLink, skill_fields
 from .namespaces import DEFAULT_BASE_IRI
 from .text import label_key
 
@@ -52,7 +52,7 @@ def reconcile(
     alt_matches: dict[tuple[str, str, str, str], None] = {}
     non_esco: dict[tuple[str, str, str], None] = {}
     code_to_iri: dict[str, str] = {}
-    resolved: dict[Skill, tuple[Skill, tuple[str, ...]]] = {}  # a page's skill -> (with IRI, notes); skills recur across pages
+    resolved: dict[tuple, tuple[Skill, tuple[str, ...]]] = {}  # a page's skill (its fields) -> (with IRI, notes); skills recur across pages
     known_iris = _known_iris(records)  # official IRIs some page gives (an ESCO link in HTML) hold for every page
 
     occupations: dict[str, Occupation] = {}  # IRI -> the first page's facts
@@ -66,10 +66,11 @@ def reconcile(
             code_to_iri[record.esco_code] = record.iri
         links = []
         for link in record.skills:
-            done = resolved.get(link.skill)
+            key = skill_fields(link.skill)
+            done = resolved.get(key)
             if done is None:
                 skill_notes: list[str] = []
-                done = resolved[link.skill] = (
+                done = resolved[key] = (
                     _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, known_iris, skill_notes, alt_matches,
                                      page_labels, non_esco),
                     tuple(skill_notes),
@@ -223,6 +224,8 @@ def _merge(skill: Skill, canonical: dict[str, Skill], notes: list[str]) -> Skill
     first = canonical.get(skill.iri)
     if first is None:
         canonical[skill.iri] = skill
+        return skill
+    if first is skill:  # the same skill met again (skills are shared across pages): nothing to merge
         return skill
     changes = {}
     if skill.label != first.label:
