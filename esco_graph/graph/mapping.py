@@ -284,15 +284,14 @@ def generated_at(source: Source) -> Optional[str]:
     return source_date() or source.retrieved
 
 
-def provenance_triples(graph: URIRef, record: Occupation, mapper: Optional["Mapper"] = None) -> list[Triple]:
+def provenance_triples(graph: URIRef, record: Occupation, mapper: Mapper) -> list[Triple]:
     """PROV-O description of a page's named graph: from which page, when, how, how many skills
     the page declares and lists (a partial page lists fewer than it declares), and what it stated:
     its occupation and each skill link (queryable per page, since the facts themselves sit merged
-    in the default graph). With the build's `mapper`, the terms many pages share are its objects
-    (a skill's IRI is one object, written once)."""
+    in the default graph). The terms many pages share are the build `mapper`'s objects (a skill's
+    IRI is one object, written once)."""
     source = record.source
-    iri = mapper.iri if mapper is not None else URIRef
-    literal = mapper.literal if mapper is not None else Literal
+    iri, literal = mapper.iri, mapper.literal
     page = URIRef(page_iri(source))
     out = [
         (graph, EG.occupation, iri(record.iri)),

@@ -105,13 +105,15 @@ class Rendered:
         self._merged: Optional[list[str]] = None
 
     def _render(self, triples: Sequence[tuple]) -> list[str]:
-        """The N-Triples lines of `triples`, in their order (a line per triple object). The loops
-        are map() over C functions (a million triples on the ESCO corpus), a slice of triples at a
-        time: the slice's terms and their ids are all that is held besides the lines."""
-        lines: list[str] = []
+        """The N-Triples lines of `triples`, in their order (a line per triple object)."""
+        return list(chain.from_iterable(self._rendered_slices(triples)))
+
+    def _rendered_slices(self, triples: Sequence[tuple]) -> Iterator[list[str]]:
+        """The lines of `triples`, a slice of triples at a time: the slice's terms and their ids
+        are all that is held besides the lines. The loops are map() over C functions (a million
+        triples on the ESCO corpus)."""
         for start in range(0, len(triples), _RENDER_SLICE):
-            lines.extend(self._render_slice(triples[start:start + _RENDER_SLICE]))
-        return lines
+            yield self._render_slice(triples[start:start + _RENDER_SLICE])
 
     def _render_slice(self, triples: Sequence[tuple]) -> list[str]:
         flat = list(chain.from_iterable(triples))
@@ -131,8 +133,8 @@ class Rendered:
         same fact stated by two pages is two objects: a line is kept once, as it is rendered)."""
         triples = list({id(t): t for t in chain.from_iterable(fact_parts(self.graphs))}.values())
         distinct: set[str] = set()
-        for start in range(0, len(triples), _RENDER_SLICE):
-            distinct.update(self._render_slice(triples[start:start + _RENDER_SLICE]))
+        for lines in self._rendered_slices(triples):
+            distinct.update(lines)
         return distinct
 
     def render(self) -> "Rendered":
