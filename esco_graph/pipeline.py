@@ -24,6 +24,7 @@ from .graph.mapping import PageGraph, default_triples, distinct_objects, page_gr
 from .graph.vocabulary import check_fact_mode, vocabulary_graph
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
+from .memory import DEFAULT_MEMORY_BUDGET, parse_budget
 from .model import Occupation, Skill, SkillLink, skill_fields
 from .namespaces import DEFAULT_BASE_IRI, ESCO, RDF
 from .text import source_date
@@ -293,6 +294,7 @@ class BuildResult:
     report_text: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     load_report: object = None  # the store's LoadReport, when the build loaded a store
+    spilled_runs: int = 0  # runs of output lines written to disk past the memory budget
     _counted: dict = field(default_factory=dict, repr=False)  # the counts, made once (a pass over every triple)
 
     @property
@@ -367,11 +369,35 @@ class BuildResult:
             "notes": [{"page": p, "note": n} for p, n in self.reconciliation.notes],
             "conforms": self.conforms,
             "seconds": {k: round(v, 3) for k, v in self.timings.items()},
+            "spilled_runs": self.spilled_runs,
             "load": None if self.load_report is None else {
                 "graphs_loaded": list(self.load_report.graphs_loaded),
                 "graphs_failed": [{"graph": g, "reason": r} for g, r in self.load_report.graphs_failed],
                 "triples": self.load_report.triples},
         }
+
+
+def _write_and_load(result: BuildResult, rendered: Rendered, outputs: Sequence[str], format: Optional[str],
+                    store, progress: Progress) -> None:
+    """Render the graphs' lines, write every output and load the store, timing each."""
+    timings, graphs = result.timings, result.graphs
+    started = time.perf_counter()
+    rendered.render()  # every term's text once, for every writer and the store
+    timings["render"] = time.perf_counter() - started
+    result.spilled_runs = rendered.spill.runs
+    if outputs:
+        progress.stage("write", len(outputs), "file")
+        write_all(rendered, outputs, format, timings=timings, on_written=progress.advance)
+        progress.done()
+        result._counted["triples"] = rendered.distinct_count()  # no second pass over every triple
+    if store is not None:
+        started = time.perf_counter()
+        progress.stage("load", len(graphs) + 1, "graph")  # the default graph, then each source's
+        result.load_report = store.load_graphs(rendered.page_ntriples(),
+                                               on_graph=lambda label, ok: progress.advance(label),
+                                               replacing=[str(g.iri) for g in graphs])
+        progress.done()
+        timings["load " + store.location] = time.perf_counter() - started
 
 
 def _low_confidence() -> float:
@@ -435,6 +461,7 @@ def build_graph(
     source_root: Optional[str] = None,
     vocabulary_facts: str = "linked",
     shard: Optional[tuple[int, int]] = None,
+    memory_budget: Union[int, str, None] = DEFAULT_MEMORY_BUDGET,
 ) -> BuildResult:
     """Everything ``esco-graph build`` does: parse, reconcile, map and (by default) validate
     every page the inputs name, then write every output (atomically, '-' for stdout), load
@@ -446,6 +473,11 @@ def build_graph(
     the other pages) names the concepts, that is with ``vocabulary`` given. A slice with no pages
     is an empty graph, not an error.
 
+    ``memory_budget`` (bytes, or a size such as '512MiB'; None or 'none': no limit): once the process holds
+    this much, the output lines go to sorted runs in a temporary folder (TMPDIR) instead of memory;
+    the outputs are the same bytes either way. Only the output lines spill: the parsed records, the
+    mapped graphs and validation's index stay in memory (docs/architecture.md).
+
     Outputs and the report path are checked before any work. Raises InputError for a bad input
     (unless keep_going), EscoGraphError when no page could be read, ValidationError when the
     graph does not conform to the shapes (nothing is written then), StoreError when a graph
@@ -453,6 +485,7 @@ def build_graph(
     """
     base_iri = check_build(outputs=outputs, format=format, report=report, base_iri=base_iri, language=language)
     check_fact_mode(vocabulary_facts)
+    budget = parse_budget(memory_budget)
     progress = as_progress(progress)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -493,30 +526,15 @@ def build_graph(
         languages = [language] if shapes is None else None
         progress.stage("validate", len(graphs), "page")
         conforms, report_graph, report_text = shacl_validate(triples, shapes, languages=languages)
+        del triples
         progress.done()
         timings["validate"] = time.perf_counter() - started
         result.conforms, result.report_graph, result.report_text = conforms, report_graph, report_text
         if not conforms:
             raise ValidationError(report_text, report_graph)
     if outputs or store is not None:
-        started = time.perf_counter()
-        rendered = Rendered(graphs).render()  # every term's text once, for every writer and the store
-        timings["render"] = time.perf_counter() - started
-        if outputs:
-            progress.stage("write", len(outputs), "file")
-            write_all(rendered, outputs, format, timings=timings, on_written=progress.advance)
-            progress.done()
-            counted = rendered.distinct_count()
-            if counted is not None:  # the writers' distinct lines: no second pass over every triple
-                result._counted["triples"] = counted
-        if store is not None:
-            started = time.perf_counter()
-            progress.stage("load", len(graphs) + 1, "graph")  # the default graph, then each source's
-            result.load_report = store.load_graphs(rendered.page_ntriples(),
-                                                   on_graph=lambda label, ok: progress.advance(label),
-                                                   replacing=[str(g.iri) for g in graphs])
-            progress.done()
-            timings["load " + store.location] = time.perf_counter() - started
+        with Rendered(graphs, memory_budget=budget) as rendered:
+            _write_and_load(result, rendered, outputs, format, store, progress)
     if report:  # written also when the load failed: it names the graphs that landed and those that did not
         with atomic_output(report) as stream:
             stream.write(json.dumps(result.summary(), indent=1, ensure_ascii=False).encode("utf-8") + b"\n")

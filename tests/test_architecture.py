@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "esco_graph"
 #: The flow, lowest first. A module may import modules of its own stage or of stages before it.
 STAGES = (
     ("base", ("esco_graph", "esco_graph.errors", "esco_graph.model", "esco_graph.namespaces", "esco_graph.text",
-              "esco_graph.collector", "esco_graph.terms", "esco_graph.files", "esco_graph.http", "esco_graph.iris")),
+              "esco_graph.collector", "esco_graph.memory", "esco_graph.terms", "esco_graph.files", "esco_graph.http", "esco_graph.iris")),
     ("sources", ("esco_graph.sources",)),
     ("parse", ("esco_graph.parse",)),
     ("vocabulary", ("esco_graph.vocabulary",)),

@@ -112,8 +112,19 @@ def test_jsonld_is_read_by_pyld_as_the_same_triples():
 def test_lines_sorted_by_subject_are_sorted():
     """_sorted_lines buckets lines by subject: the same order as sorting the lines whole, also
     where one subject's text starts another's."""
-    from esco_graph.graph.writers import _sorted_lines
+    from esco_graph.graph.lines import sorted_lines as _sorted_lines
 
     subjects = ["<http://x/a>", "<http://x/a/b>", "<http://x/a.b>", "<http://x/>", "_:b1", "_:b10", "_:b1_", "_:B"]
     lines = [f"{s} <http://p/{p}> {o}" for s in subjects for p in ("a", "b", "a/b", "") for o in ('"1"', "<http://x/a>", "_:b1")]
     assert _sorted_lines(set(reversed(lines))) == sorted(lines)
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "trig", "jsonld"])
+def test_writers_that_forget_their_worked_out_terms_write_the_same_bytes(rendered, fmt, monkeypatch):
+    """The Turtle terms and JSON-LD values caches are emptied when full (a large graph's are not
+    all held): emptied every two entries, the output is the same."""
+    from esco_graph.graph import writers
+
+    whole = _written(rendered, fmt)
+    monkeypatch.setattr(writers, "_CACHE_LIMIT", 2)
+    assert _written(rendered, fmt) == whole

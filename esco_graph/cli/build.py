@@ -48,13 +48,16 @@ from .progress import StderrProgress
 @click.option("--shard", metavar="K/N", help="Build only the K-th of N slices of the pages (by a stable hash of each page's "
                                              "IRI; use with --vocabulary and --source-root): the N outputs loaded into one "
                                              "store are the whole build.")
+@click.option("--memory-budget", default="1GiB", show_default=True, metavar="SIZE",
+              help="Once the build holds this much memory, keep the output lines in sorted runs on disk (in "
+                   "TMPDIR) instead: the same outputs in less memory (512MiB, 2GiB, 4G, bytes; none: no limit).")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False), help="Also load every page's named graph into this embedded store (created on first use).")
 @click.option("--endpoint", metavar="URL", help="Also load every page's named graph into this SPARQL 1.1 store (Graph Store Protocol).")
 @click.option("--store-type", type=click.Choice(["auto", "oxigraph", "fuseki", "graphdb", "virtuoso", "generic"]), default="auto", show_default=True, help="Which server --endpoint is.")
 @quiet_option
 @library_errors
 def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, vocabulary_facts, keep_going, validate, shapes_paths, report_path,
-          source_root, jobs, shard,
+          source_root, jobs, shard, memory_budget,
           store_dir, endpoint, store_type, quiet):
     """Build the graph from pages and write it.
 
@@ -82,7 +85,7 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, vocabulary
             inputs, outputs=outputs, format=fmt, store=store, report=report_path, vocabulary=vocabulary,
             base_iri=base_iri, language=language, keep_going=keep_going, validate=validate, progress=progress,
             shapes=load_shapes_option(shapes_paths), jobs=jobs, source_root=source_root,
-            vocabulary_facts=vocabulary_facts, shard=slice_,
+            vocabulary_facts=vocabulary_facts, shard=slice_, memory_budget=memory_budget,
         )
     except BaseException:
         progress.abandon()

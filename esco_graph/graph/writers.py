@@ -26,6 +26,7 @@ from ..errors import OptionError, OutputError
 from ..files import atomic_outputs, check_output_path, output_error
 from ..namespaces import PREFIXES
 from ..terms import syntax_named, to_oxigraph
+from .lines import GraphLines, SortedLines, Spill, union
 from .mapping import PageGraph, fact_parts
 
 
@@ -87,26 +88,36 @@ class Rendered:
     """Page graphs with each term's and triple's N-Triples form computed once, shared by every writer.
 
     Every writer reads these lines (pyoxigraph does the escaping); JSON-LD also looks up the
-    literal behind an object's text (term_of). The default graph's lines are sorted, then each source's
-    provenance (graphs in IRI order, lines sorted), so output is deterministic, whatever the
-    order of the inputs, and each subject's triples sit together. Skills recur across pages as the
-    same triple objects (see mapping.Mapper), so each is formatted once.
+    literal behind an object's text (term_of). The lines are sorted, so output is deterministic,
+    whatever the order of the inputs, and each subject's lines sit together: the default graph's,
+    each source's provenance (graphs in IRI order), and everything as one graph. Skills recur
+    across pages as the same triple objects (see mapping.Mapper), so each is formatted once.
 
     The quad formats (TriG, N-Quads, a store) carry the facts once in the default graph and each
     source's provenance in its named graph; the triple formats carry both as one graph.
+
+    ``memory_budget``: the bytes the process may hold before the lines go to disk as sorted runs
+    (see graph.lines.Spill); None holds them all. Close it (or use it in a with block) to remove
+    the runs.
     """
 
-    def __init__(self, graphs: Sequence[PageGraph]):
+    def __init__(self, graphs: Sequence[PageGraph], memory_budget: Optional[int] = None):
         self.graphs = graphs
         self._terms: dict[int, str] = {}  # id(term) -> its N-Triples form
         self._term_of: dict[str, object] = {}  # N-Triples form -> a term of it (JSON-LD's literals)
-        self._default: Optional[list[str]] = None
-        self._provenance: Optional[list[tuple[str, list[str]]]] = None
-        self._merged: Optional[list[str]] = None
+        self.spill = Spill(memory_budget)
+        self._facts: Optional[SortedLines] = None
+        self._named: Optional[GraphLines] = None
+        self._merged: Optional[SortedLines] = None
 
-    def _render(self, triples: Sequence[tuple]) -> list[str]:
-        """The N-Triples lines of `triples`, in their order (a line per triple object)."""
-        return list(chain.from_iterable(self._rendered_slices(triples)))
+    def close(self) -> None:
+        self.spill.close()
+
+    def __enter__(self) -> "Rendered":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _rendered_slices(self, triples: Sequence[tuple]) -> Iterator[list[str]]:
         """The lines of `triples`, a slice of triples at a time: the slice's terms and their ids
@@ -128,54 +139,49 @@ class Rendered:
         texts = list(map(terms.__getitem__, ids))
         return list(map("{} {} {}".format, texts[0::3], texts[1::3], texts[2::3]))
 
-    def _distinct_fact_lines(self) -> set[str]:
-        """The facts' distinct lines (a skill's facts are one triple object on every page, but the
-        same fact stated by two pages is two objects: a line is kept once, as it is rendered)."""
-        triples = list({id(t): t for t in chain.from_iterable(fact_parts(self.graphs))}.values())
-        distinct: set[str] = set()
-        for lines in self._rendered_slices(triples):
-            distinct.update(lines)
-        return distinct
-
     def render(self) -> "Rendered":
         """Work out every line each writer and a store load takes, now (else the first to ask
-        pays for it): the build times this as its own stage."""
-        self.merged_lines()
+        pays for it): the build times this as its own stage. The facts' lines are kept once (a
+        skill's facts are one triple object on every page, but the same fact stated by two pages
+        is two objects)."""
+        if self._merged is not None:
+            return self
+        spill = self.spill
+        facts, provenance, named = SortedLines(spill), SortedLines(spill), GraphLines(spill)
+        triples = list({id(t): t for t in chain.from_iterable(fact_parts(self.graphs))}.values())
+        for lines in self._rendered_slices(triples):
+            facts.update(lines)
+        del triples
+        start = 0
+        while start < len(self.graphs):  # the provenance of as many graphs as make a slice
+            end, size = start, 0
+            while end < len(self.graphs) and (size < _RENDER_SLICE or end == start):
+                size += len(self.graphs[end].provenance)
+                end += 1
+            lines = list(chain.from_iterable(self._rendered_slices(
+                list(chain.from_iterable(graph.provenance for graph in self.graphs[start:end])))))
+            at = 0
+            for graph in self.graphs[start:end]:
+                count = len(graph.provenance)
+                named.add(str(graph.iri), lines[at:at + count])
+                at += count
+            provenance.update(lines)
+            start = end
+        self._facts, self._named = facts, named
+        self._merged = union(spill, facts, provenance)
+        provenance.discard()
         return self
 
-    def default_lines(self) -> list[str]:
+    def default_lines(self) -> SortedLines:
         """The default graph's distinct lines (every source's facts), sorted."""
-        if self._default is None:
-            self._default = _sorted_lines(self._distinct_fact_lines())
-        return self._default
+        return self.render()._facts
 
-    def _named(self) -> list[tuple[str, list[str]]]:
-        """(graph IRI, its sorted distinct lines) per source, in graph IRI order."""
-        if self._provenance is None:
-            every = self._render(list(chain.from_iterable(graph.provenance for graph in self.graphs)))
-            out, start = [], 0
-            for graph in self.graphs:
-                end = start + len(graph.provenance)
-                out.append((str(graph.iri), sorted(set(every[start:end]))))
-                start = end
-            self._provenance = sorted(out)
-        return self._provenance
-
-    def merged_lines(self) -> list[str]:
-        """Everything as one graph, each line once: the facts (sorted), then the provenance of
-        each source in graph IRI order (each graph's lines sorted)."""
-        if self._merged is None:
-            merged = list(self.default_lines())
-            seen = set(merged)
-            for _, lines in self._named():
-                fresh = [line for line in lines if line not in seen]
-                seen.update(fresh)
-                merged.extend(fresh)
-            self._merged = merged
-        return self._merged
+    def merged_lines(self) -> SortedLines:
+        """Everything as one graph, each line once, sorted: the facts and every source's provenance."""
+        return self.render()._merged
 
     def distinct_count(self) -> Optional[int]:
-        """How many distinct triples the graphs hold, when a writer has already counted them."""
+        """How many distinct triples the graphs hold, once rendered."""
         return None if self._merged is None else len(self._merged)
 
     def ntriples_chunks(self) -> Iterator[bytes]:
@@ -184,16 +190,15 @@ class Rendered:
 
     def named_graphs(self) -> Iterator[tuple[str, list[str]]]:
         """(graph IRI, its lines) for every source with provenance, in graph IRI order."""
-        for iri, lines in self._named():
+        for iri, lines in self.render()._named:
             if lines:
                 yield iri, lines
 
     def page_ntriples(self, chunk: int = 200_000) -> Iterator[tuple[Optional[str], bytes]]:
         """What a store load takes: (None, the facts) in parts of at most `chunk` triples, then
         (graph IRI, its provenance as N-Triples) per source."""
-        facts = self.default_lines()
-        for start in range(0, len(facts), chunk):
-            yield None, _text(facts[start:start + chunk])
+        for text in _chunks(self.default_lines(), size=chunk):
+            yield None, text
         for iri, lines in self.named_graphs():
             yield iri, _text(lines)
 
@@ -209,26 +214,7 @@ class Rendered:
 
 
 _RENDER_SLICE = 100_000  # triples rendered at a time
-
-
-def _sorted_lines(lines: set[str]) -> list[str]:
-    """The lines, sorted: by subject, then each subject's lines (what sorted() gives, as a
-    subject's text is never the start of another's: an IRI ends with '>', a blank node label is
-    followed by a space, below its characters), in a quarter less time on the bench corpus."""
-    by_subject: dict[str, list[str]] = {}
-    for line in lines:
-        subject = line[:line.index(" ")]
-        group = by_subject.get(subject)
-        if group is None:
-            by_subject[subject] = [line]
-        else:
-            group.append(line)
-    out: list[str] = []
-    for subject in sorted(by_subject):
-        group = by_subject[subject]
-        group.sort()
-        out.extend(group)
-    return out
+_CACHE_LIMIT = 100_000  # terms or values a writer keeps worked out (the recurring ones come back at once)
 
 
 def _text(lines: Sequence[str], end: str = " .\n") -> bytes:
@@ -239,10 +225,14 @@ def _text(lines: Sequence[str], end: str = " .\n") -> bytes:
 _CHUNK = 50_000  # lines a piece of text holds when a writer streams
 
 
-def _chunks(lines: Sequence[str], end: str = " .\n") -> Iterator[bytes]:
-    """Lines as N-Triples (or, with the graph in `end`, N-Quads) text, a chunk at a time."""
-    for start in range(0, len(lines), _CHUNK):
-        yield _text(lines[start:start + _CHUNK], end)
+def _chunks(lines: Iterable[str], end: str = " .\n", size: int = _CHUNK) -> Iterator[bytes]:
+    """Lines as N-Triples (or, with the graph in `end`, N-Quads) text, `size` lines at a time."""
+    lines = iter(lines)
+    while True:
+        part = list(islice(lines, size))
+        if not part:
+            return
+        yield _text(part, end)
 
 
 def _ox_term(term):
@@ -279,13 +269,17 @@ _RDF_TYPE_TEXT = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 class _TurtleTerms(dict):
     """N-Triples term text -> its Turtle text: a prefixed name where the namespace is one of
-    `prefixes` and the rest needs no escape; an integer or boolean literal bare; else as it is."""
+    `prefixes` and the rest needs no escape; an integer or boolean literal bare; else as it is.
+    With `limit`, emptied when it holds that many (a large graph's terms are not all held)."""
 
-    def __init__(self, prefixes: dict[str, str]):
+    def __init__(self, prefixes: dict[str, str], limit: Optional[int] = None):
         super().__init__()
         self.namespaces = [(str(iri), name) for name, iri in prefixes.items()]
+        self.limit = limit
 
     def __missing__(self, text: str) -> str:
+        if self.limit is not None and len(self) >= self.limit:
+            self.clear()
         self[text] = turtle = self._abbreviated(text)
         return turtle
 
@@ -344,7 +338,7 @@ def _turtle_statements(lines: Iterable[str], terms: _TurtleTerms, predicates: _T
 
 def _turtle_writer(rendered: Rendered, stream, quads: bool) -> None:
     """Turtle (the merged graph), or TriG (the facts, then each source's named graph)."""
-    terms = _TurtleTerms(PREFIXES)
+    terms = _TurtleTerms(PREFIXES, limit=_CACHE_LIMIT)
     predicates = _TurtleTerms(PREFIXES)
     predicates[_RDF_TYPE_TEXT] = "a"
     stream.write("".join(f"@prefix {name}: <{namespace}> .\n" for namespace, name in terms.namespaces).encode("utf-8"))
@@ -449,7 +443,8 @@ _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 class _JsonLdValues(dict):
     """'predicate object' N-Triples text -> (the node's key and the value as JSON text, its
-    language for a language map, else None), worked out once: most recur (a skill on many pages)."""
+    language for a language map, else None), worked out once: most recur (a skill on many pages).
+    Emptied when it holds _CACHE_LIMIT (a large graph's values are not all held)."""
 
     def __init__(self, term_of: Callable[[str], object]):
         super().__init__()
@@ -458,6 +453,8 @@ class _JsonLdValues(dict):
         self.keys = _JsonText()
 
     def __missing__(self, text: str) -> tuple:
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
         predicate, obj = text.split(" ", 1)
         predicate = predicate[1:-1]
         term = self.predicates.get(predicate)
