@@ -149,3 +149,19 @@ def test_a_budget_that_is_not_a_size_is_a_usage_error(tmp_path):
     assert result.exit_code == 2, result.output
     assert "--memory-budget" in result.output and "'lots' is not a size" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "g.ttl").exists()
+
+
+def test_a_store_load_past_the_budget_takes_the_same_graphs(monkeypatch):
+    """What a store load reads (the facts in parts, then each source's provenance) is the same
+    from the runs as from memory."""
+    from esco_graph import build_graph
+    from esco_graph.graph.writers import Rendered
+
+    graphs = build_graph([str(SAMPLES)]).graphs
+    with Rendered(graphs) as in_memory:
+        expected = list(in_memory.page_ntriples(chunk=50))
+    monkeypatch.setattr(lines_module, "MIN_RUN", 2000)
+    with Rendered(graphs, memory_budget=1) as on_disk:
+        assert list(on_disk.page_ntriples(chunk=50)) == expected
+        assert on_disk.spill.runs > 1
+    assert len(expected) > 3
