@@ -20,7 +20,7 @@ from . import parse
 from .collector import fewer_collections
 from .errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
 from .files import atomic_output, check_output_path
-from .graph.mapping import PageGraph, default_triples, distinct_objects, page_graphs, to_dataset, to_graph
+from .graph.mapping import PageGraph, default_triples, part_triples, page_graphs, to_dataset, to_graph
 from .graph.vocabulary import check_fact_mode, vocabulary_graph
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
@@ -311,7 +311,7 @@ class BuildResult:
 
     def triple_count(self) -> int:
         if "triples" not in self._counted:
-            self._counted["triples"] = len(set(distinct_objects(self.graphs)))
+            self._counted["triples"] = len(set(part_triples(self.graphs)))
         return self._counted["triples"]
 
     def graph_counts(self) -> dict:
@@ -520,8 +520,7 @@ def build_graph(
         from .shacl import validate as shacl_validate
 
         started = time.perf_counter()
-        # each distinct triple object once (skills' triples are shared across pages)
-        triples = list(distinct_objects(graphs))
+        triples = part_triples(graphs)  # streamed into validation's index, never held as a list
         # the bundled shapes accept the build's label language; the user's own shapes are taken as they are
         languages = [language] if shapes is None else None
         progress.stage("validate", len(graphs), "page")

@@ -341,15 +341,14 @@ def fact_parts(graphs: Iterable[PageGraph]) -> list[tuple]:
     return list({id(part): part for graph in graphs for part in graph.parts}.values())
 
 
-def distinct_objects(graphs: Iterable[PageGraph]) -> Iterator[Triple]:
-    """The facts and provenance, each triple object once (equal triples made apart may both come):
-    what validation and counting read."""
+def part_triples(graphs: Iterable[PageGraph]) -> Iterator[Triple]:
+    """The triples of the facts' distinct parts, then the provenance: what validation and
+    counting read. A triple may come more than once (a scheme's facts sit in every skill's part);
+    both readers keep sets, and dropping the repeats here (a dict over every triple) cost
+    validation more time and memory than it saved."""
     graphs = list(graphs)
-    seen: dict = {}
     for part in fact_parts(graphs):
-        for triple in part:
-            seen[id(triple)] = triple
-    yield from seen.values()
+        yield from part
     for graph in graphs:
         yield from graph.provenance
 

@@ -23,7 +23,7 @@ def equals(cs, shape, p):
             compare = idx.objects(focus, other) if not is_literal(focus) else EMPTY
             if len(compare) == len(values) and all(v in compare for v in values):
                 return None
-            vs = set(values)
+            vs, compare = set(values), set(compare)  # the index holds one object as a tuple
             return [(v, NO) for v in (vs - compare) | (compare - vs)]
         checks.append((SH.EqualsConstraintComponent, check))
     return checks
