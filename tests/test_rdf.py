@@ -113,7 +113,7 @@ def test_a_skill_two_pages_give_alike_is_one_shared_part(tmp_path):
     """Consumers of many pages (writers, validation, counts) read a shared skill's facts once."""
     from conftest import DESTINAI_PAGE, ESCO_PAGE
 
-    from esco_graph.graph.mapping import every_triple, fact_parts
+    from esco_graph.graph.mapping import every_triple, fact_parts, triples_of
 
     copy = tmp_path / "copy.txt"
     copy.write_bytes(ESCO_PAGE.read_bytes())
@@ -125,9 +125,10 @@ def test_a_skill_two_pages_give_alike_is_one_shared_part(tmp_path):
     parts = fact_parts(result.graphs)
     assert len(parts) == len(first.parts) + 1 + len(third.parts)  # the copy adds only its own triples
     assert len({id(part) for part in parts}) == len(parts)
-    assert first.triples == tuple(t for part in first.parts for t in part)  # the flat view
-    provenance = {t for graph in result.graphs for t in graph.provenance}
-    assert set(every_triple(result.graphs)) == {t for part in parts for t in part} | provenance
+    assert first.triples == tuple(t for part in first.parts for t in triples_of(part))  # the triples' view
+    assert all(len(t) == 3 for t in first.triples) and len(first.triples) * 3 == sum(map(len, first.parts))
+    provenance = {t for graph in result.graphs for t in triples_of(graph.provenance)}
+    assert set(every_triple(result.graphs)) == {t for part in parts for t in triples_of(part)} | provenance
 
 
 def test_query_a_essential_skills_per_occupation(graph):

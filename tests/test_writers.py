@@ -13,7 +13,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SKOS, XSD
 
 from esco_graph import build_graph
-from esco_graph.graph.mapping import PageGraph
+from esco_graph.graph.mapping import PageGraph, flat
 from esco_graph.graph.writers import Rendered, writer_for
 from esco_graph.namespaces import EG, ESCO, PREFIXES
 
@@ -44,7 +44,7 @@ _TRICKY = (
 
 def _tricky_graphs() -> list[PageGraph]:
     provenance = tuple((_G, EG.skill, o) for o in (_S, URIRef(str(EG) + "x"))) + ((_G, RDF.type, BNode("b2")),)
-    return [PageGraph(iri=_G, source=None, parts=(_TRICKY,), provenance=provenance)]
+    return [PageGraph(iri=_G, source=None, parts=(flat(_TRICKY),), provenance=flat(provenance))]
 
 
 def _written(rendered: Rendered, fmt: str) -> bytes:

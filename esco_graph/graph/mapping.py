@@ -9,10 +9,12 @@ Jena, Oxigraph server) then answer a query without GRAPH alike, each fact once.
 
 Triples are plain tuples of rdflib terms; `PageGraph` keeps each page's facts and provenance with
 its graph IRI so the writers can emit quads (TriG, N-Quads, the store) or everything as one graph
-(Turtle, JSON-LD, N-Triples). A page's facts come in parts: its own triples, and the facts of each
-skill and ISCO chain it names, which are the same tuple object on every page naming them, so a
-consumer that takes each distinct part once (:func:`fact_parts`) reads a skill's facts once rather
-than once per page (a quarter of the triple occurrences on the ESCO-scale corpus). No blank nodes:
+(Turtle, JSON-LD, N-Triples), held flat (one tuple of terms s, p, o, s, p, o, ...: a third of the
+memory of a tuple a triple; :func:`triples_of` gives the triples back). A page's facts come in
+parts: its own triples, and the facts of each skill and ISCO chain it names, which are the same
+tuple object on every page naming them, so a consumer that takes each distinct part once
+(:func:`fact_parts`) reads a skill's facts once rather than once per page (a quarter of the triple
+occurrences on the ESCO-scale corpus). No blank nodes:
 NodeLiterals get IRIs derived from their subject, property and language, so re-loading never duplicates and diffs stay meaningful.
 """
 from __future__ import annotations
@@ -112,14 +114,25 @@ class PageGraph:
 
     iri: URIRef
     source: Optional[Source]  # None: not a page (the vocabulary's facts)
-    parts: tuple  # the facts, as tuples of triples (shared parts are one object): they go to the
-    #               default graph, merged with every other source's
-    provenance: tuple = ()  # the named graph's triples: where the facts come from
+    parts: tuple  # the facts, as flat tuples of terms (shared parts are one object): they go to
+    #               the default graph, merged with every other source's
+    provenance: tuple = ()  # the named graph's triples, flat: where the facts come from
 
     @property
     def triples(self) -> tuple:
         """The facts as one tuple of triples (a copy: consumers of many pages use :func:`fact_parts`)."""
-        return tuple(chain.from_iterable(self.parts))
+        return tuple(chain.from_iterable(map(triples_of, self.parts)))
+
+
+def flat(triples: Iterable[Triple]) -> tuple:
+    """Triples as one flat tuple of terms (s, p, o, s, p, o, ...), as a PageGraph holds them."""
+    return tuple(chain.from_iterable(triples))
+
+
+def triples_of(terms: Sequence) -> Iterator[Triple]:
+    """The triples of a flat tuple of terms."""
+    it = iter(terms)
+    return zip(it, it, it)
 
 
 def page_iri(source: Source) -> str:
@@ -204,7 +217,7 @@ class Mapper:
                 out.append((group, _PREF_LABEL, Literal(self.isco_labels[group_code], lang=self.language)))
             if i + 1 < len(chain):
                 out.append((group, _BROADER, self.iri(ISCO_GROUP + chain[i + 1])))
-        cached = self._isco[code] = tuple(out)
+        cached = self._isco[code] = flat(out)
         return cached
 
     def skill(self, skill: Skill) -> tuple:
@@ -237,7 +250,7 @@ class Mapper:
             self._node_literal(s, _DESCRIPTION, skill.description, out)
         if skill.scope_note:
             self._node_literal(s, _SCOPE_NOTE, skill.scope_note, out)
-        cached = self._skills[key] = tuple(out)
+        cached = self._skills[key] = flat(out)
         return cached
 
     def occupation(self, record: Occupation, ancestors: Sequence[str] = ()) -> list[tuple]:
@@ -276,7 +289,7 @@ class Mapper:
             out.append((o, forward, s))
             out.append((s, backward, o))
             shared.append(self.skill(link.skill))
-        return [tuple(out), *shared]
+        return [flat(out), *shared]
 
 
 def generated_at(source: Source) -> Optional[str]:
@@ -330,7 +343,7 @@ def page_graphs(
             raise InputError(record.source.location, "two records come from this one page")
         seen.add(g)
         parts = mapper.occupation(record, reconciled.ancestors.get(record.iri, ()))
-        described = tuple(provenance_triples(g, record, mapper)) if provenance else ()
+        described = flat(provenance_triples(g, record, mapper)) if provenance else ()
         graphs.append(PageGraph(iri=g, source=record.source, parts=tuple(parts), provenance=described))
     return graphs
 
@@ -348,25 +361,24 @@ def part_triples(graphs: Iterable[PageGraph]) -> Iterator[Triple]:
     validation more time and memory than it saved."""
     graphs = list(graphs)
     for part in fact_parts(graphs):
-        yield from part
+        yield from triples_of(part)
     for graph in graphs:
-        yield from graph.provenance
+        yield from triples_of(graph.provenance)
 
 
 def every_triple(graphs: Iterable[PageGraph]) -> Iterator[Triple]:
-    """Every triple object of the sources, facts and provenance, repeats included."""
+    """Every triple of the sources, facts and provenance, repeats included."""
     for graph in graphs:
         for part in graph.parts:
-            yield from part
-        yield from graph.provenance
+            yield from triples_of(part)
+        yield from triples_of(graph.provenance)
 
 
 def default_triples(graphs: Iterable[PageGraph]) -> list[Triple]:
     """The default graph: every source's facts, each once, in first-seen order."""
     seen: dict = {}
     for part in fact_parts(graphs):
-        for triple in part:
-            seen[triple] = None
+        seen.update(dict.fromkeys(triples_of(part)))
     return list(seen)
 
 
@@ -375,8 +387,7 @@ def merged_triples(graphs: Iterable[PageGraph]) -> list[Triple]:
     graphs = list(graphs)
     seen = dict.fromkeys(default_triples(graphs))
     for graph in graphs:
-        for triple in graph.provenance:
-            seen[triple] = None
+        seen.update(dict.fromkeys(triples_of(graph.provenance)))
     return list(seen)
 
 
@@ -403,6 +414,6 @@ def to_dataset(graphs: Iterable[PageGraph]) -> Dataset:
     for graph in graphs:
         if graph.provenance:
             named = ds.graph(graph.iri)
-            for triple in graph.provenance:
+            for triple in triples_of(graph.provenance):
                 named.add(triple)
     return ds

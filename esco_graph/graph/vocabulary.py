@@ -77,6 +77,7 @@ from .mapping import (  # the IRIs the mapping resolved already, and its fixed f
     _TYPE,
     Mapper,
     PageGraph,
+    flat,
 )
 
 # The other IRIs the facts use, resolved once (rdflib's Namespace attribute lookup is slow).
@@ -287,8 +288,8 @@ def vocabulary_graph(
             todo.extend(i for i in facts.pointed_at(concept) if i not in facts.described)
     triples = facts.finish()
     graph = vocabulary_graph_iri(mapper.base_iri, shard)
-    return PageGraph(iri=graph, source=None, parts=(tuple(triples),),
-                     provenance=tuple(_provenance(graph, vocabulary, mode, facts)))
+    return PageGraph(iri=graph, source=None, parts=(flat(triples),),
+                     provenance=flat(_provenance(graph, vocabulary, mode, facts)))
 
 
 def _linked_seeds(reconciled) -> list[str]:

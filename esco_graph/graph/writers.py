@@ -119,15 +119,14 @@ class Rendered:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _rendered_slices(self, triples: Sequence[tuple]) -> Iterator[list[str]]:
-        """The lines of `triples`, a slice of triples at a time: the slice's terms and their ids
-        are all that is held besides the lines. The loops are map() over C functions (a million
-        triples on the ESCO corpus)."""
-        for start in range(0, len(triples), _RENDER_SLICE):
-            yield self._render_slice(triples[start:start + _RENDER_SLICE])
+    def _rendered_slices(self, terms: Sequence) -> Iterator[list[str]]:
+        """The lines of the triples in `terms` (flat: s, p, o, s, p, o, ...), a slice of triples at
+        a time: the slice's terms and their ids are all that is held besides the lines. The loops
+        are map() over C functions (a million triples on the ESCO corpus)."""
+        for start in range(0, len(terms), 3 * _RENDER_SLICE):
+            yield self._render_slice(terms[start:start + 3 * _RENDER_SLICE])
 
-    def _render_slice(self, triples: Sequence[tuple]) -> list[str]:
-        flat = list(chain.from_iterable(triples))
+    def _render_slice(self, flat: Sequence) -> list[str]:
         ids = list(map(id, flat))
         terms = self._terms
         missing = set(ids).difference(terms)
@@ -141,28 +140,28 @@ class Rendered:
 
     def render(self) -> "Rendered":
         """Work out every line each writer and a store load takes, now (else the first to ask
-        pays for it): the build times this as its own stage. The facts' lines are kept once (a
-        skill's facts are one triple object on every page, but the same fact stated by two pages
-        is two objects)."""
+        pays for it): the build times this as its own stage. Each distinct part of the facts is
+        rendered once (a skill's facts are one part on every page); a line two parts give (the
+        same fact stated by two pages) is kept once."""
         if self._merged is not None:
             return self
         spill = self.spill
         facts, provenance, named = SortedLines(spill), SortedLines(spill), GraphLines(spill)
-        triples = list({id(t): t for t in chain.from_iterable(fact_parts(self.graphs))}.values())
-        for lines in self._rendered_slices(triples):
+        terms = list(chain.from_iterable(fact_parts(self.graphs)))
+        for lines in self._rendered_slices(terms):
             facts.update(lines)
-        del triples
+        del terms
         start = 0
         while start < len(self.graphs):  # the provenance of as many graphs as make a slice
             end, size = start, 0
             while end < len(self.graphs) and (size < _RENDER_SLICE or end == start):
-                size += len(self.graphs[end].provenance)
+                size += len(self.graphs[end].provenance) // 3
                 end += 1
             lines = list(chain.from_iterable(self._rendered_slices(
                 list(chain.from_iterable(graph.provenance for graph in self.graphs[start:end])))))
             at = 0
             for graph in self.graphs[start:end]:
-                count = len(graph.provenance)
+                count = len(graph.provenance) // 3
                 named.add(str(graph.iri), lines[at:at + count])
                 at += count
             provenance.update(lines)
