@@ -138,8 +138,12 @@ def test_a_build_over_its_budget_writes_the_same_bytes(tmp_path, monkeypatch):
     in_memory, report = _build(tmp_path, "memory")
     assert json.loads(report.read_text())["spilled_runs"] == 0
     monkeypatch.setattr(lines_module, "MIN_RUN", 2000)  # runs small enough for the sample pages
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     on_disk, report = _build(tmp_path, "disk", "--memory-budget", "1")
     assert json.loads(report.read_text())["spilled_runs"] > 1
+    assert not any(temporary.iterdir())  # the runs are gone
     for ours, theirs in zip(on_disk, in_memory):
         assert ours.read_bytes() == theirs.read_bytes(), ours.name
 
@@ -165,3 +169,32 @@ def test_a_store_load_past_the_budget_takes_the_same_graphs(monkeypatch):
         assert list(on_disk.page_ntriples(chunk=50)) == expected
         assert on_disk.spill.runs > 1
     assert len(expected) > 3
+
+
+def test_a_full_temporary_folder_is_exit_4_and_the_previous_output_survives(tmp_path, monkeypatch):
+    output = tmp_path / "graph.nq"
+    output.write_text("previous\n")
+    not_a_folder = tmp_path / "tmp-is-a-file"
+    not_a_folder.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(not_a_folder))
+    monkeypatch.setattr(lines_module, "MIN_RUN", 2000)
+    result = CliRunner().invoke(cli, ["build", str(SAMPLES), "-q", "-o", str(output), "--memory-budget", "1"])
+    assert result.exit_code == 4, result.output
+    assert "memory budget" in result.output and str(not_a_folder) in result.output
+    assert "Traceback" not in result.output
+    assert output.read_text() == "previous\n"
+
+
+def test_the_runs_are_removed_when_the_build_stops_on_an_error(monkeypatch):
+    from esco_graph import build_graph
+    from esco_graph.graph.writers import Rendered
+
+    graphs = build_graph([str(SAMPLES)]).graphs
+    monkeypatch.setattr(lines_module, "MIN_RUN", 2000)
+    with pytest.raises(KeyboardInterrupt):
+        with Rendered(graphs, memory_budget=1) as rendered:
+            rendered.render()
+            folder = rendered.spill._folder
+            assert folder is not None and any(folder.iterdir())
+            raise KeyboardInterrupt
+    assert not folder.exists()
