@@ -425,11 +425,13 @@ def check_language(language: str) -> str:
 
 
 def check_build(*, outputs: Sequence[str] = (), format: Optional[str] = None, report: Optional[str] = None,
-                base_iri: str = DEFAULT_BASE_IRI, language: str = "en") -> str:
+                base_iri: str = DEFAULT_BASE_IRI, language: str = "en",
+                memory_budget: Union[int, str, None] = DEFAULT_MEMORY_BUDGET) -> str:
     """Refuse, before any work, a build that could not be written: an unknown format, a missing or
-    read-only output folder, a bad base IRI or language tag, stdout named twice. Returns the base
-    IRI as minting uses it."""
+    read-only output folder, a bad base IRI, language tag or memory budget, stdout named twice.
+    Returns the base IRI as minting uses it."""
     base_iri = check_base_iri(base_iri)
+    parse_budget(memory_budget)
     check_language(language)
     source_date()  # a SOURCE_DATE_EPOCH no calendar holds is refused now, not after the parse
     if list(outputs).count("-") > 1:
@@ -473,17 +475,18 @@ def build_graph(
     the other pages) names the concepts, that is with ``vocabulary`` given. A slice with no pages
     is an empty graph, not an error.
 
-    ``memory_budget`` (bytes, or a size such as '512MiB'; None or 'none': no limit): once the process holds
-    this much, the output lines go to sorted runs in a temporary folder (TMPDIR) instead of memory;
-    the outputs are the same bytes either way. Only the output lines spill: the parsed records, the
-    mapped graphs and validation's index stay in memory (docs/architecture.md).
+    ``memory_budget`` (bytes, or a size such as '512MiB'; None or 'none': no limit): once the
+    process holds this much, the output lines go to sorted runs in a temporary folder (TMPDIR)
+    instead of memory; the outputs are the same bytes either way. Only the output lines spill: the
+    parsed records, the mapped graphs and validation's index stay in memory (docs/architecture.md).
 
     Outputs and the report path are checked before any work. Raises InputError for a bad input
     (unless keep_going), EscoGraphError when no page could be read, ValidationError when the
     graph does not conform to the shapes (nothing is written then), StoreError when a graph
     did not load (the outputs and the report, which lists every graph, are written).
     """
-    base_iri = check_build(outputs=outputs, format=format, report=report, base_iri=base_iri, language=language)
+    base_iri = check_build(outputs=outputs, format=format, report=report, base_iri=base_iri, language=language,
+                           memory_budget=memory_budget)
     check_fact_mode(vocabulary_facts)
     budget = parse_budget(memory_budget)
     progress = as_progress(progress)
@@ -525,7 +528,6 @@ def build_graph(
         languages = [language] if shapes is None else None
         progress.stage("validate", len(graphs), "page")
         conforms, report_graph, report_text = shacl_validate(triples, shapes, languages=languages)
-        del triples
         progress.done()
         timings["validate"] = time.perf_counter() - started
         result.conforms, result.report_graph, result.report_text = conforms, report_graph, report_text

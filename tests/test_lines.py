@@ -198,3 +198,14 @@ def test_the_runs_are_removed_when_the_build_stops_on_an_error(monkeypatch):
             assert folder is not None and any(folder.iterdir())
             raise KeyboardInterrupt
     assert not folder.exists()
+
+
+def test_a_bad_budget_is_refused_before_the_vocabulary_is_read(tmp_path):
+    """The budget is checked with the other options, before any work: a vocabulary that would fail
+    to load is never read."""
+    broken = tmp_path / "broken.csv"
+    broken.write_text("not,an,esco,file\n")
+    result = CliRunner().invoke(cli, ["build", str(SAMPLES), "-o", str(tmp_path / "g.ttl"), "--vocabulary", str(broken),
+                                      "--memory-budget", "lots"])
+    assert result.exit_code == 2, result.output
+    assert "'lots' is not a size" in result.output and "broken.csv" not in result.output

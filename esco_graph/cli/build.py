@@ -73,7 +73,8 @@ def build(inputs, outputs, fmt, base_iri, language, vocabulary_paths, vocabulary
 
     if not outputs and store_dir is None and endpoint is None:
         raise click.UsageError("give at least one -o OUTPUT, or --store DIR / --endpoint URL")
-    check_build(outputs=outputs, format=fmt, report=report_path, base_iri=base_iri, language=language)  # before any work
+    check_build(outputs=outputs, format=fmt, report=report_path, base_iri=base_iri, language=language,
+                memory_budget=memory_budget)  # before any work
     slice_ = parse_shard(shard) if shard is not None else None
     store = None
     if store_dir is not None or endpoint is not None:  # a store that is down fails before any work
