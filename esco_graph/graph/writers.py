@@ -147,25 +147,17 @@ class Rendered:
             return self
         spill = self.spill
         facts, provenance, named = SortedLines(spill), SortedLines(spill), GraphLines(spill)
-        terms = list(chain.from_iterable(fact_parts(self.graphs)))
-        for lines in self._rendered_slices(terms):
-            facts.update(lines)
-        del terms
-        start = 0
-        while start < len(self.graphs):  # the provenance of as many graphs as make a slice
-            end, size = start, 0
-            while end < len(self.graphs) and (size < _RENDER_SLICE or end == start):
-                size += len(self.graphs[end].provenance) // 3
-                end += 1
-            lines = list(chain.from_iterable(self._rendered_slices(
-                list(chain.from_iterable(graph.provenance for graph in self.graphs[start:end])))))
+        for _, terms in _flat_batches(fact_parts(self.graphs), _itself):
+            for lines in self._rendered_slices(terms):
+                facts.update(lines)
+        for graphs, terms in _flat_batches(self.graphs, _provenance_of):
+            lines = list(chain.from_iterable(self._rendered_slices(terms)))
             at = 0
-            for graph in self.graphs[start:end]:
+            for graph in graphs:
                 count = len(graph.provenance) // 3
                 named.add(str(graph.iri), lines[at:at + count])
                 at += count
             provenance.update(lines)
-            start = end
         self._facts, self._named = facts, named
         self._merged = union(spill, facts, provenance)
         provenance.discard()
@@ -213,6 +205,29 @@ class Rendered:
 
 
 _RENDER_SLICE = 100_000  # triples rendered at a time
+
+
+def _flat_batches(items: Iterable, terms_of: Callable[[object], Sequence]) -> Iterator[tuple[list, list]]:
+    """(items, their terms as one flat list) in batches of about a render slice's terms, each
+    item whole: a slice of a large build is held at a time, never every term."""
+    batch: list = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(terms_of(item))
+        if size >= 3 * _RENDER_SLICE:
+            yield batch, list(chain.from_iterable(map(terms_of, batch)))
+            batch, size = [], 0
+    if batch:
+        yield batch, list(chain.from_iterable(map(terms_of, batch)))
+
+
+def _itself(part: tuple) -> tuple:
+    return part
+
+
+def _provenance_of(graph: PageGraph) -> tuple:
+    return graph.provenance
 _CACHE_LIMIT = 100_000  # terms or values a writer keeps worked out (the recurring ones come back at once)
 
 
