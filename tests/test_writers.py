@@ -109,14 +109,15 @@ def test_jsonld_is_read_by_pyld_as_the_same_triples():
     assert isomorphic(theirs, ours)
 
 
-def test_lines_sorted_by_subject_are_sorted():
-    """_sorted_lines buckets lines by subject: the same order as sorting the lines whole, also
-    where one subject's text starts another's."""
-    from esco_graph.graph.lines import sorted_lines as _sorted_lines
+def test_sorted_lines_keep_each_subjects_lines_together():
+    """The writers group a subject's lines as they come, sorted: each subject's lines must be one
+    run, also where one subject's text starts another's."""
+    from itertools import groupby
 
     subjects = ["<http://x/a>", "<http://x/a/b>", "<http://x/a.b>", "<http://x/>", "_:b1", "_:b10", "_:b1_", "_:B"]
     lines = [f"{s} <http://p/{p}> {o}" for s in subjects for p in ("a", "b", "a/b", "") for o in ('"1"', "<http://x/a>", "_:b1")]
-    assert _sorted_lines(set(reversed(lines))) == sorted(lines)
+    runs = [subject for subject, _ in groupby(sorted(set(lines)), key=lambda line: line.split(" ", 1)[0])]
+    assert sorted(runs) == sorted(subjects)  # each subject once: its lines in one run
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "trig", "jsonld"])
