@@ -23,9 +23,9 @@ def _lines(n: int, seed: int) -> list[str]:
     return [f"{rng.choice(subjects)} <http://p/{rng.randrange(5)}> \"{rng.randrange(n // 3 + 1)} ☃\"@en" for _ in range(n)]
 
 
-def _spill(budget=None) -> Spill:
+def _spill(budget=None, fan_in=64) -> Spill:
     """Lines held past 200 bytes go to disk (the budget counts the lines: no resident set)."""
-    return Spill(budget, min_run=200, resident=lambda: None)
+    return Spill(budget, min_run=200, fan_in=fan_in, resident=lambda: None)
 
 
 def _sorted_lines_of(spill: Spill, batches) -> SortedLines:
@@ -81,6 +81,22 @@ def test_spilled_named_graphs_come_back_in_graph_order():
                 named.add(iri, lines)
             assert (spill.runs > 0) == (budget is not None)
             assert list(named) == expected
+
+
+def test_runs_past_the_fan_in_are_merged_as_they_come():
+    """A collection never keeps more than fan_in runs (so a merge opens few files), and gives the
+    same lines and graphs."""
+    batches = [_lines(60, seed) for seed in range(30)]
+    graphs = {f"http://g/{i}": _lines(30, i) for i in range(30)}
+    with _spill(budget=0, fan_in=3) as spill:
+        lines = _sorted_lines_of(spill, batches)
+        named = GraphLines(spill)
+        for iri, graph_lines in graphs.items():
+            named.add(iri, graph_lines)
+        assert spill.runs > 20 and len(lines._runs) < 3 and len(named._runs) < 3
+        assert len(list(spill._folder.iterdir())) < 6  # the merged runs are removed
+        assert list(lines) == sorted({line for batch in batches for line in batch})
+        assert list(named) == [(iri, sorted(set(graph_lines))) for iri, graph_lines in sorted(graphs.items())]
 
 
 def test_the_runs_folder_is_removed_on_close():

@@ -25,6 +25,7 @@ from ..memory import resident_bytes
 LINE_OVERHEAD = 80
 
 MIN_RUN = 16 << 20  # the least bytes of lines a run holds (then the process's memory is read every 4 MiB)
+FAN_IN = 64  # the most runs a collection keeps before merging them into one (open files stay few)
 
 _GRAPH_MARK = "\x00"  # starts a named graph's header line in a run (no N-Triples line holds it)
 
@@ -45,12 +46,15 @@ class Spill:
     ``budget``: the bytes the process may hold (its resident set, where the system says it, else
     the lines'); past it, every collection's lines go to disk, in runs of at least ``min_run``
     bytes (smaller ones would make thousands of files to merge). None holds everything in memory.
+    A collection with ``fan_in`` runs merges them into one, so no merge opens more files than that
+    (a union, twice that), however large the build.
     """
 
     def __init__(self, budget: Optional[int] = None, *, min_run: Optional[int] = None,
-                 resident: Callable[[], Optional[int]] = resident_bytes):
+                 fan_in: Optional[int] = None, resident: Callable[[], Optional[int]] = resident_bytes):
         self.budget = budget
         self.min_run = MIN_RUN if min_run is None else min_run
+        self.fan_in = max(2, FAN_IN if fan_in is None else fan_in)
         self.resident = resident
         self.held = 0  # bytes of lines held (an estimate)
         self.runs = 0  # how many runs were written (the build report shows it)
@@ -129,8 +133,7 @@ def _read_run(path: Path) -> Iterator[str]:
 
 class SortedLines:
     """Distinct lines given back sorted (read it, as often as needed, once every line is added);
-    past the shared budget, held as sorted runs on disk. Each run is an open file while the runs
-    are merged: a run holds at least 16 MiB, so the usual limit of 1,024 open files is 16 GiB."""
+    past the shared budget, held as sorted runs on disk."""
 
     def __init__(self, spill: Spill):
         self._spill = spill
@@ -145,12 +148,25 @@ class SortedLines:
         self._spill.add(sum(map(len, lines)) + LINE_OVERHEAD * len(lines))
 
     def spill(self) -> None:
+        runs = len(self._runs)
         if self._sorted:  # sorted in memory already (read before): written as it is
             self._runs.append(self._spill.write_lines(self._sorted)[0])
             self._sorted = None
         if self._held:
             self._runs.append(self._spill.write_lines(sorted(self._held))[0])
             self._held = set()
+        if len(self._runs) != runs:
+            self._count = None
+        if len(self._runs) >= self._spill.fan_in:
+            self._merge_runs()
+
+    def _merge_runs(self) -> None:
+        """The runs merged into one, each line once (and how many lines it holds)."""
+        runs = self._runs
+        merged, self._count = self._spill.write_lines(_distinct(heapq.merge(*map(_read_run, runs))))
+        for run in runs:
+            run.unlink(missing_ok=True)
+        self._runs = [merged]
 
     def discard(self) -> None:
         """Drop the lines (and their runs): no reader wants them any more."""
@@ -167,13 +183,9 @@ class SortedLines:
             if self._sorted is None:
                 self._sorted, self._held = sorted(self._held), set()
             return iter(self._sorted)
+        self.spill()
         if self._count is None:  # the runs merged into one, once, for every reader
-            self.spill()
-            runs = self._runs
-            merged, self._count = self._spill.write_lines(_distinct(heapq.merge(*map(_read_run, runs))))
-            for run in runs:
-                run.unlink(missing_ok=True)
-            self._runs = [merged]
+            self._merge_runs()
         return _read_run(self._runs[0])
 
     def __len__(self) -> int:
@@ -214,14 +226,25 @@ class GraphLines:
     def spill(self) -> None:
         if self._held:
             held, self._held = self._held, {}
-            self._runs.append(self._spill.write_run(
-                _GRAPH_MARK + iri + "\n" + "".join(line + "\n" for line in held[iri]) for iri in sorted(held)))
+            self._runs.append(self._spill.write_run(_graph_text(sorted(held.items()))))
+        if len(self._runs) >= self._spill.fan_in:  # merged into one run
+            runs = self._runs
+            self._runs = [self._spill.write_run(_graph_text(heapq.merge(*map(_read_graphs, runs),
+                                                                        key=itemgetter(0))))]
+            for run in runs:
+                run.unlink(missing_ok=True)
 
     def __iter__(self) -> Iterator[tuple[str, list[str]]]:
         held = sorted(self._held.items())
         if not self._runs:
             return iter(held)
         return heapq.merge(*map(_read_graphs, self._runs), held, key=itemgetter(0))
+
+
+def _graph_text(graphs: Iterable[tuple[str, list[str]]]) -> Iterator[str]:
+    """A run's text: a header line per graph, then its lines."""
+    for iri, lines in graphs:
+        yield _GRAPH_MARK + iri + "\n" + "".join(line + "\n" for line in lines)
 
 
 def _read_graphs(path: Path) -> Iterator[tuple[str, list[str]]]:
