@@ -90,8 +90,9 @@ class Rendered:
     Every writer reads these lines (pyoxigraph does the escaping); JSON-LD also looks up the
     literal behind an object's text (term_of). The lines are sorted, so output is deterministic,
     whatever the order of the inputs, and each subject's lines sit together: the default graph's,
-    each source's provenance (graphs in IRI order), and everything as one graph. Skills recur
-    across pages as the same triple objects (see mapping.Mapper), so each is formatted once.
+    each source's provenance (graphs in IRI order), and everything as one graph. A skill's facts
+    are one part on every page (see mapping.Mapper), rendered once, and each term object is
+    formatted once.
 
     The quad formats (TriG, N-Quads, a store) carry the facts once in the default graph and each
     source's provenance in its named graph; the triple formats carry both as one graph.
@@ -205,6 +206,7 @@ class Rendered:
 
 
 _RENDER_SLICE = 100_000  # triples rendered at a time
+_CACHE_LIMIT = 100_000  # terms or values a writer keeps worked out (the recurring ones come back at once)
 
 
 def _flat_batches(items: Iterable, terms_of: Callable[[object], Sequence]) -> Iterator[tuple[list, list]]:
@@ -228,7 +230,6 @@ def _itself(part: tuple) -> tuple:
 
 def _provenance_of(graph: PageGraph) -> tuple:
     return graph.provenance
-_CACHE_LIMIT = 100_000  # terms or values a writer keeps worked out (the recurring ones come back at once)
 
 
 def _text(lines: Sequence[str], end: str = " .\n") -> bytes:
