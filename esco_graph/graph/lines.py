@@ -30,6 +30,16 @@ FAN_IN = 64  # the most runs a collection keeps before merging them into one (op
 _GRAPH_MARK = "\x00"  # starts a named graph's header line in a run (no N-Triples line holds it)
 
 
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """The items in lists of `size` (the last one shorter): what a stream writes at a time."""
+    items = iter(items)
+    while True:
+        part = list(islice(items, size))
+        if not part:
+            return
+        yield part
+
+
 def _distinct(lines: Iterable[str]) -> Iterator[str]:
     """Sorted lines without their repeats."""
     last = None
@@ -103,11 +113,7 @@ class Spill:
 
         def pieces() -> Iterator[str]:
             nonlocal count
-            it = iter(lines)
-            while True:
-                part = list(islice(it, batch))
-                if not part:
-                    return
+            for part in batched(lines, batch):
                 count += len(part)
                 yield "\n".join(part) + "\n"
 

@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional, Sequence
 
@@ -26,7 +26,7 @@ from ..errors import OptionError, OutputError
 from ..files import atomic_outputs, check_output_path, output_error
 from ..namespaces import PREFIXES
 from ..terms import syntax_named, to_oxigraph
-from .lines import GraphLines, SortedLines, Spill, union
+from .lines import GraphLines, SortedLines, Spill, batched, union
 from .mapping import PageGraph, fact_parts
 
 
@@ -242,11 +242,7 @@ _CHUNK = 50_000  # lines a piece of text holds when a writer streams
 
 def _chunks(lines: Iterable[str], end: str = " .\n", size: int = _CHUNK) -> Iterator[bytes]:
     """Lines as N-Triples (or, with the graph in `end`, N-Quads) text, `size` lines at a time."""
-    lines = iter(lines)
-    while True:
-        part = list(islice(lines, size))
-        if not part:
-            return
+    for part in batched(lines, size):
         yield _text(part, end)
 
 
@@ -557,12 +553,8 @@ def _write_jsonld(rendered: Rendered, stream):
     thousand at a time), not held whole."""
     context = json.dumps(jsonld_context()["@context"], ensure_ascii=False, indent=1)
     stream.write(b'{"@context": ' + context.encode("utf-8") + b',\n"@graph": [\n')
-    nodes = jsonld_nodes(rendered.merged_lines(), rendered.term_of)
     separator = ""
-    while True:
-        batch = list(islice(nodes, 2000))
-        if not batch:
-            break
+    for batch in batched(jsonld_nodes(rendered.merged_lines(), rendered.term_of), 2000):
         stream.write((separator + ",\n".join(batch)).encode("utf-8"))
         separator = ",\n"
     stream.write(b"\n]}\n")
