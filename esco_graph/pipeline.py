@@ -384,7 +384,6 @@ def _write_and_load(result: BuildResult, rendered: Rendered, outputs: Sequence[s
     started = time.perf_counter()
     rendered.render()  # every term's text once, for every writer and the store
     timings["render"] = time.perf_counter() - started
-    result.spilled_runs = rendered.spill.runs
     if outputs:
         progress.stage("write", len(outputs), "file")
         write_all(rendered, outputs, format, timings=timings, on_written=progress.advance)
@@ -398,6 +397,7 @@ def _write_and_load(result: BuildResult, rendered: Rendered, outputs: Sequence[s
                                                replacing=[str(g.iri) for g in graphs])
         progress.done()
         timings["load " + store.location] = time.perf_counter() - started
+    result.spilled_runs = rendered.spill.runs  # counted last: the writers' first reads merge runs, writing more
 
 
 def _low_confidence() -> float:

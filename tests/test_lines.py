@@ -225,3 +225,17 @@ def test_a_bad_budget_is_refused_before_the_vocabulary_is_read(tmp_path):
                                       "--memory-budget", "lots"])
     assert result.exit_code == 2, result.output
     assert "'lots' is not a size" in result.output and "broken.csv" not in result.output
+
+
+def test_the_report_counts_every_run_also_those_the_writers_merge(monkeypatch):
+    """Regression: the count was taken after rendering, before the writers' first reads merged
+    the runs into new ones."""
+    from esco_graph import build_graph
+
+    made = []
+    new_run = Spill.new_run
+    monkeypatch.setattr(Spill, "new_run", lambda self: made.append(1) or new_run(self))
+    monkeypatch.setattr(lines_module, "MIN_RUN", 2000)
+    with tempfile.TemporaryDirectory() as folder:
+        result = build_graph([str(SAMPLES)], outputs=[f"{folder}/graph.nq"], memory_budget=1)
+    assert result.spilled_runs == len(made) > 1
