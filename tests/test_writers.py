@@ -109,6 +109,37 @@ def test_jsonld_is_read_by_pyld_as_the_same_triples():
     assert isomorphic(theirs, ours)
 
 
+_LITERALS = (
+    Literal("plain"), Literal('a "quoted"\nlabel\t\\', lang="en"), Literal("ünïcode ☃ \u2028", lang="de-CH"),
+    Literal("DEL \x7f and NUL \x00 and \x1f", lang="en"), Literal("x", lang="EN-gb"), Literal("x", lang="en-GB"),
+    Literal("37", datatype=XSD.integer), Literal("2024-01-01T00:00:00", datatype=XSD.dateTime),
+    Literal("en", datatype=XSD.language), Literal("v", datatype=XSD.string), Literal("back\\u slash", lang="en"), Literal('ends "^^<x>', datatype=URIRef("http://example.org/dt")),
+)
+
+
+def test_jsonld_values_read_off_the_literal_text_are_those_worked_out_from_the_term():
+    """The JSON-LD writer reads most literals' JSON off their N-Triples text (graph/writers.py,
+    _JsonLdValues._literal): for every term of the context and literals with every character JSON
+    escapes, that reading is None or the entry worked out from the term itself."""
+    from esco_graph.graph.writers import _JsonLdValues, _ox_term
+
+    texts = {str(_ox_term(literal)): literal for literal in _LITERALS}
+    values = _JsonLdValues(texts.__getitem__)
+    read = set()
+    for _ in range(2):  # the second round knows the language tags
+        for predicate, term in values.predicates.items():
+            for text in texts:
+                entry = values._literal(term, text)
+                worked_out = values._worked_out(predicate, term, text)  # learns the language tags
+                if entry is not None:
+                    read.add((predicate, texts[text]))
+                    assert entry == worked_out, (predicate, text)
+    label = str(SKOS.prefLabel)
+    assert (label, _LITERALS[1]) in read and (label, _LITERALS[2]) in read  # escapes, a region, U+2028
+    assert (label, _LITERALS[3]) not in read  # DEL: pyoxigraph writes \u007F, json the character
+    assert ("http://purl.org/dc/terms/modified", _LITERALS[7]) in read  # a typed value
+
+
 def test_sorted_lines_keep_each_subjects_lines_together():
     """The writers group a subject's lines as they come, sorted: each subject's lines must be one
     run, also where one subject's text starts another's."""

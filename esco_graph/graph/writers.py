@@ -455,26 +455,62 @@ _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 class _JsonLdValues(dict):
     """'predicate object' N-Triples text -> (the node's key and the value as JSON text, its
     language for a language map, else None), worked out once: most recur (a skill on many pages).
-    Emptied when it holds _CACHE_LIMIT (a large graph's values are not all held)."""
+    Emptied when it holds _CACHE_LIMIT (a large graph's values are not all held). A literal whose
+    JSON text is its N-Triples text is read off that text each time instead (_literal): most are
+    said once (a label, a description), and reading is cheaper than keeping."""
 
     def __init__(self, term_of: Callable[[str], object]):
         super().__init__()
         self.term_of = term_of
         self.predicates, self.classes = _terms()
         self.keys = _JsonText()
+        self.languages: dict[str, str] = {}  # a language tag as pyoxigraph writes it (lower case) -> as the term has it
+        self.written = {f"<{iri}>": term for iri, term in self.predicates.items()}  # '<predicate IRI>' -> its term
 
     def __missing__(self, text: str) -> tuple:
+        predicate, obj = text.split(" ", 1)
+        term = self.written.get(predicate)
+        predicate = predicate[1:-1]
+        if term is not None:
+            if obj.startswith('"'):  # a literal: most are said once (a label, a description), so not kept
+                entry = self._literal(term, obj)
+                if entry is not None:
+                    return entry
+            elif term.coerce == "@id" and obj.startswith("<"):  # most: a link to a skill
+                # an IRI pyoxigraph wrote holds no character JSON escapes (no '"', '\\', controls)
+                return self._kept(text, (self.keys[term.name], f'"{obj[1:-1]}"', None))
+        return self._kept(text, self._worked_out(predicate, term, obj))
+
+    def _kept(self, text: str, entry: tuple) -> tuple:
         if len(self) >= _CACHE_LIMIT:
             self.clear()
-        predicate, obj = text.split(" ", 1)
-        predicate = predicate[1:-1]
-        term = self.predicates.get(predicate)
-        if term is not None and term.coerce == "@id" and obj.startswith("<"):  # most: a link to a skill
-            # an IRI pyoxigraph wrote holds no character JSON escapes (no '"', '\\', controls)
-            self[text] = entry = (self.keys[term.name], f'"{obj[1:-1]}"', None)
-            return entry
+        self[text] = entry
+        return entry
+
+    def _literal(self, term: _Term, obj: str) -> Optional[tuple]:
+        """The entry of a literal read off its N-Triples text, when that text is its JSON text too:
+        pyoxigraph escapes what JSON escapes ('"', '\\', control characters) the same way, except
+        with \\u, which json writes in lower case (and DEL, which it leaves): those take the
+        general way. None where the general way decides (a value object, an unseen language tag)."""
+        if "\\u" in obj:
+            return None
+        end = obj.rindex('"')
+        suffix = obj[end + 1:]
+        if suffix.startswith("@"):
+            language = self.languages.get(suffix[1:])
+            if language is None or not term.language_map:
+                return None
+            return self.keys[term.name], obj[:end + 1], language
+        if term.language_map or (suffix[3:-1] if suffix else _XSD_STRING) != (term.coerce or _XSD_STRING):
+            return None
+        return self.keys[term.name], obj[:end + 1], None
+
+    def _worked_out(self, predicate: str, term: Optional[_Term], obj: str) -> tuple:
+        """The entry of any value, from its term (the way every value took before _literal)."""
         described = _described(self.term_of(obj))
         iri, value, language, datatype = described
+        if language:
+            self.languages.setdefault(obj[obj.rindex('"') + 2:], language)
         if predicate == _RDF_TYPE and iri is not None and not iri.startswith("_:"):
             key, value = "type", self.classes.get(iri, iri)
         elif term is not None and term.language_map and language:
@@ -487,8 +523,7 @@ class _JsonLdValues(dict):
             key = term.name
         else:
             key, value, language = term.name, _value_object(described), None
-        self[text] = entry = (self.keys[key], _DUMPS(value), language)
-        return entry
+        return self.keys[key], _DUMPS(value), language
 
 
 class _JsonText(dict):
