@@ -166,6 +166,38 @@ def test_real_page_splits_exactly(mode):
             assert piece.method in ("wordmodel", "case", "count")
 
 
+_TILED_ONE_WAY = (
+    (["Lisp", "Common Lisp", "Haskell", "quality standards"], "HaskellCommon LispLispquality standards", None),
+    (["SAS", "SAS language", "quality standards"], "SAS languageSASquality standards", 3),
+    (["Java (computer programming)", "Haskell"], "Java (computer programming)Haskell", None),
+    (["R", "JavaScript", "Haskell"], "HaskellRJavaScript", 3),
+    (["Java", "JavaScript", "Script", "SAS"], "JavaScriptSAS", None),  # two tilings: scored
+)
+
+
+def test_a_run_tiled_one_way_splits_as_when_every_edge_is_scored(monkeypatch):
+    """A run the lexicon tiles one way only is not scored (spans._paths): its pieces, confidences
+    and methods are those the scored graph gives; a run tiled two ways is scored."""
+    from esco_graph.parse.split import spans
+
+    cases = [(split_run, run, Lexicon(words), expected) for words, run, expected in _TILED_ONE_WAY]
+    shared = DESTINAI_PAGE.exists()
+    if shared:
+        page_lexicon = Lexicon(_esco_page_labels(ESCO_PAGE.read_text(encoding="utf-8")), source="page")
+
+    def split_all():
+        out = [split_run(run, lexicon=lexicon, expected=expected) for _, run, lexicon, expected in cases]
+        return out + (list(_split_real_page(page_lexicon)) if shared else [])
+
+    unscored = []
+    paths = spans._paths
+    monkeypatch.setattr(spans, "_paths", lambda *a: unscored.append(paths(*a)) or unscored[-1])
+    fast = split_all()
+    assert unscored.count(1) >= len(cases) - 1 and 2 in unscored  # the shortcut was taken, not always
+    monkeypatch.setattr(spans, "_paths", lambda *a: 2)  # every graph scored
+    assert split_all() == fast
+
+
 # ------------------------------------------------------------------------------------------
 # Hard cases, with small hand-made lexicons and without
 

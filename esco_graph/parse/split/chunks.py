@@ -76,6 +76,8 @@ def allowed_positions(c: str, depth: int) -> tuple[list[int], list[int]]:
 
 
 def _allowed_positions(c: str, depth: int) -> tuple[list[int], list[int]]:
+    if c.isalnum():  # most chunks: a cut may fall anywhere (outside a parenthesis), none must
+        return (list(range(1, len(c))) if depth == 0 else []), []
     allowed, forced = [], []
     for x in range(1, len(c)):
         ch = c[x - 1]

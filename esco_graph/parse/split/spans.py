@@ -178,7 +178,7 @@ class _Graph:
         for i in range(n):
             for x in self.cand[i]:
                 nodes.add((i, x))
-        edges: dict = {}
+        labels: dict = {}  # node -> the lexicon labels starting there: [(end node, key)]
         todo = sorted(nodes, reverse=True)
         seen = set()
         while todo:
@@ -186,16 +186,25 @@ class _Graph:
             if u in seen or u == end:
                 continue
             seen.add(u)
-            lst = edges.setdefault(u, [])
+            lst = labels.setdefault(u, [])
             for v, key in self.lexicon_edges(u):
                 if not self._forced_ok(u, v):
                     continue
-                src = self.lexicon._entries[key].source
-                lst.append((v, self.lex_score(u, v, key) + self.node_score(v), src))
+                lst.append((v, key))
                 if v not in nodes:
                     nodes.add(v)
                     todo.append(v)
         order = sorted(nodes)
+        # a run the lexicon tiles one way only (nearly every run, with a vocabulary) needs no
+        # scores: its one path is its segmentation whatever they are, with no alternative to
+        # take confidence from; scoring is most of the split's time (the cut features)
+        scored = self.unknown or _paths(order, labels, start, end) != 1
+        entries = self.lexicon._entries
+        edges: dict = {
+            u: [(v, (self.lex_score(u, v, key) + self.node_score(v)) if scored else 0.0, entries[key].source)
+                for v, key in found]
+            for u, found in labels.items()
+        }
         if self.unknown:
             for k, u in enumerate(order):
                 if u == end:
@@ -207,6 +216,18 @@ class _Graph:
                     if self._forced_ok(u, v):
                         lst.append((v, self.word_span(u, v) + self.node_score(v), None))
         return order, edges, start, end
+
+
+def _paths(order: list, labels: dict, start, end) -> int:
+    """How many paths lead from start to end through the label edges (0, 1, or 2 for more)."""
+    count = {start: 1}
+    for u in order:
+        here = count.get(u)
+        if here is None or u == end:
+            continue
+        for v, _ in labels.get(u, ()):
+            count[v] = min(2, count.get(v, 0) + here)
+    return count.get(end, 0)
 
 
 class _SpanSolution:
