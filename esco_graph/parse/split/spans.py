@@ -31,6 +31,7 @@ class _Graph:
         self.lexicon = lexicon
         self.unknown = unknown
         self.wide = wide
+        self.scored = True  # build() decides: False for a pure tiling with one path
         chunks = run.chunks
         self._allowed: dict[int, set[int]] = {}
         self.forced: list[set[int]] = []
@@ -198,7 +199,7 @@ class _Graph:
         # a run the lexicon tiles one way only (nearly every run, with a vocabulary) needs no
         # scores: its one path is its segmentation whatever they are, with no alternative to
         # take confidence from; scoring is most of the split's time (the cut features)
-        scored = self.unknown or _paths(order, labels, start, end) != 1
+        self.scored = scored = self.unknown or _paths(order, labels, start, end) != 1
         entries = self.lexicon._entries
         edges: dict = {
             u: [(v, (self.lex_score(u, v, key) + self.node_score(v)) if scored else 0.0, entries[key].source)
@@ -293,7 +294,8 @@ class _SpanSolution:
         order, edges = self.order, self.edges
         fbest = self.fbest
         gbest: dict = {self.end: 0.0}
-        for u in reversed(order):
+        # an unscored graph has one path: no other path avoids its nodes, nor passes between them
+        for u in reversed(order if self.graph.scored else ()):
             if u == self.end:
                 continue
             best = -math.inf
@@ -306,7 +308,7 @@ class _SpanSolution:
         index = {v: i for i, v in enumerate(order)}
         on_path = sorted(index[v] for _, v, _ in path if v != self.end)
         avoid: dict = {}  # best path jumping over an on-path node
-        if on_path:
+        if on_path and self.graph.scored:
             import bisect
 
             for u in order:
