@@ -13,6 +13,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union
 
@@ -22,6 +23,7 @@ from .errors import EscoGraphError, InputError, OptionError, StoreError, Validat
 from .files import atomic_output, check_output_path
 from .graph.mapping import PageGraph, default_triples, part_triples, page_graphs, to_dataset, to_graph
 from .graph.vocabulary import check_fact_mode, vocabulary_graph
+from .graph.lines import batched
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
 from .memory import DEFAULT_MEMORY_BUDGET, parse_budget
@@ -318,7 +320,7 @@ class BuildResult:
         """What COUNT queries on the built graph give (no GRAPH clause): concepts by class, links,
         facts in the default graph."""
         if "graph" in self._counted:
-            return self._counted["graph"]
+            return self._counted["graph"]  # counted from the rendered lines when the build wrote a report
         facts = default_triples(self.graphs)
         typed: dict[str, set] = {"occupations": set(), "skills": set()}
         links = {"essential": 0, "optional": 0}
@@ -341,11 +343,12 @@ class BuildResult:
 
     def summary(self) -> dict:
         """A JSON-ready account of the build (the --report file)."""
+        threshold = _low_confidence()
         low = [
             {"page": r.source.location, "label": l.skill.label, "relation": l.relation, "confidence": l.skill.confidence, "method": l.skill.split_method}
             for r in self.records
             for l in r.skills
-            if l.skill.split_method and l.skill.confidence < _low_confidence()
+            if l.skill.split_method and l.skill.confidence < threshold
         ]
         return {
             "pages": len(self.records),
@@ -377,9 +380,32 @@ class BuildResult:
         }
 
 
+#: graph_counts' concepts (what their lines end with) and links (their predicate) in N-Triples
+_TYPED_LINES = {"occupations": f" <{RDF.type}> <{ESCO.Occupation}>", "skills": f" <{RDF.type}> <{ESCO.Skill}>"}
+_LINK_LINES = {"essential_links": f"<{ESCO.relatedEssentialSkill}> ", "optional_links": f"<{ESCO.relatedOptionalSkill}> "}
+
+
+def counts_of_lines(lines: Iterable[str]) -> dict:
+    """BuildResult.graph_counts from the default graph's distinct lines (each fact once, as the
+    triples are counted), for a report without a second pass over every triple; each count is a
+    pass in C over a batch of lines. A line ending with ' <rdf:type> <esco:Skill>' is that triple
+    (no literal ends with '> <...>'), and a link's predicate starts right after the subject's space
+    (its first occurrence: a literal object comes after it)."""
+    counted = dict.fromkeys([*_TYPED_LINES, *_LINK_LINES, "default_graph_triples"], 0)
+    for batch in batched(lines, 100_000):
+        counted["default_graph_triples"] += len(batch)
+        for name, ending in _TYPED_LINES.items():
+            counted[name] += sum(map(str.endswith, batch, repeat(ending)))
+        predicates = list(map(operator.add, map(str.find, batch, repeat(" ")), repeat(1)))
+        for name, predicate in _LINK_LINES.items():
+            counted[name] += sum(map(operator.eq, map(str.find, batch, repeat(predicate)), predicates))
+    return counted
+
+
 def _write_and_load(result: BuildResult, rendered: Rendered, outputs: Sequence[str], format: Optional[str],
-                    store, progress: Progress) -> None:
-    """Render the graphs' lines, write every output and load the store, timing each."""
+                    store, progress: Progress, count: bool = False) -> None:
+    """Render the graphs' lines, write every output and load the store, timing each (``count``:
+    and the graph's counts for the report, from the same lines)."""
     timings, graphs = result.timings, result.graphs
     started = time.perf_counter()
     rendered.render()  # every term's text once, for every writer and the store
@@ -397,6 +423,8 @@ def _write_and_load(result: BuildResult, rendered: Rendered, outputs: Sequence[s
                                                replacing=[str(g.iri) for g in graphs])
         progress.done()
         timings["load " + store.location] = time.perf_counter() - started
+    if count:
+        result._counted["graph"] = counts_of_lines(rendered.default_lines())
     result.spilled_runs = rendered.spill.runs  # counted last: the writers' first reads merge runs, writing more
 
 
@@ -535,7 +563,7 @@ def build_graph(
             raise ValidationError(report_text, report_graph)
     if outputs or store is not None:
         with Rendered(graphs, memory_budget=budget) as rendered:
-            _write_and_load(result, rendered, outputs, format, store, progress)
+            _write_and_load(result, rendered, outputs, format, store, progress, count=bool(report))
     if report:  # written also when the load failed: it names the graphs that landed and those that did not
         with atomic_output(report) as stream:
             stream.write(json.dumps(result.summary(), indent=1, ensure_ascii=False).encode("utf-8") + b"\n")

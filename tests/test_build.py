@@ -142,3 +142,35 @@ def test_a_skill_shared_by_an_essential_and_an_optional_link():
     assert [link.relation for link in links] == ["essential", "optional", "essential", "essential"]
     assert links[0].skill is links[1].skill is links[2].skill is first and links[2] is links[0]
     assert links[3].skill is other
+
+
+def test_the_reports_graph_counts_are_those_of_the_triples(tmp_path):
+    """A build writing a report counts concepts and links from its rendered lines
+    (pipeline.counts_of_lines); they are the counts over the triples."""
+    import json
+
+    report = tmp_path / "report.json"
+    result = build_graph([SAMPLES], outputs=[str(tmp_path / "graph.nq")], report=str(report))
+    from_lines = json.loads(report.read_text(encoding="utf-8"))["graph"]
+    result._counted.pop("graph")
+    assert from_lines == result.graph_counts()
+    assert min(from_lines.values()) > 0
+
+
+def test_graph_counts_of_lines_look_where_the_count_wants_its_text():
+    """A literal may hold any text: only a line ending with the type triple is a concept, only
+    the predicate makes a link."""
+    from esco_graph.namespaces import ESCO, RDF
+    from esco_graph.pipeline import counts_of_lines
+
+    kind, skill, essential = f"<{RDF.type}>", f"<{ESCO.Skill}>", f"<{ESCO.relatedEssentialSkill}>"
+    lines = [
+        f"<http://x/a> {kind} {skill}",
+        f'<http://x/b> <http://x/p> "ends as a type line: {kind} {skill}"',
+        f'<http://x/c> <http://x/p> "holds {essential} inside"',
+        f'<http://x/d> {essential} "{essential} "',
+        f"_:b1 <{ESCO.relatedOptionalSkill}> <http://x/e>",
+        f"<http://x/f> {kind} <{ESCO.Occupation}>",
+    ]
+    assert counts_of_lines(lines) == {"occupations": 1, "skills": 1, "essential_links": 1, "optional_links": 1,
+                                      "default_graph_triples": 6}
