@@ -468,7 +468,7 @@ class _JsonLdValues(dict):
         self.written = {f"<{iri}>": term for iri, term in self.predicates.items()}  # '<predicate IRI>' -> its term
 
     def __missing__(self, text: str) -> tuple:
-        predicate, obj = text.split(" ", 1)
+        predicate, _, obj = text.partition(" ")
         term = self.written.get(predicate)
         predicate = predicate[1:-1]
         if term is not None:
@@ -561,7 +561,7 @@ def jsonld_nodes(lines: Iterable[str], term_of: Callable[[str], object]) -> Iter
     subject, node = None, {}
     key_was = values_of_key = None  # a subject's values of one key are mostly consecutive lines
     for line in lines:
-        s, rest = line.split(" ", 1)
+        s, _, rest = line.partition(" ")
         if s != subject:
             if subject is not None:
                 yield _node_text(subject, node)
