@@ -21,9 +21,9 @@ from . import parse
 from .collector import fewer_collections
 from .errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
 from .files import atomic_output, check_output_path
+from .graph.lines import batched
 from .graph.mapping import PageGraph, default_triples, part_triples, page_graphs, to_dataset, to_graph
 from .graph.vocabulary import check_fact_mode, vocabulary_graph
-from .graph.lines import batched
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
 from .memory import DEFAULT_MEMORY_BUDGET, parse_budget
