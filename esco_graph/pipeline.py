@@ -165,6 +165,7 @@ def parse_pages(
     lexicon_layouts = {name for name, module in parsers().items() if getattr(module, "USES_LEXICON", False)}
     parsed: dict[int, Occupation] = {}
     shared = SharedSkills()
+    taught: set[int] = set()  # ids of the (shared, so held) skills whose labels the lexicon has
     deferred: list[tuple[int, Page, str, str]] = []
 
     def fail(error: InputError):
@@ -204,7 +205,10 @@ def parse_pages(
             continue
         parsed[index] = record = shared.shared(record)
         for link in record.skills:
-            lexicon.add(link.skill.label, source="page", skill_type=link.skill.skill_type)
+            skill = link.skill
+            if id(skill) not in taught:  # a skill shared with an earlier page: the lexicon has it
+                taught.add(id(skill))
+                lexicon.add(skill.label, source="page", skill_type=skill.skill_type)
         progress.advance(page.location)
     progress.done()
     split_cpu = 0.0
@@ -389,8 +393,7 @@ def counts_of_lines(lines: Iterable[str]) -> dict:
     """BuildResult.graph_counts from the default graph's distinct lines (each fact once, as the
     triples are counted), for a report without a second pass over every triple; each count is a
     pass in C over a batch of lines. A line ending with ' <rdf:type> <esco:Skill>' is that triple
-    (no literal ends with '> <...>'), and a link's predicate starts right after the subject's space
-    (its first occurrence: a literal object comes after it)."""
+    (no literal ends with '> <...>'), and a link's predicate starts right after the subject's space."""
     counted = dict.fromkeys([*_TYPED_LINES, *_LINK_LINES, "default_graph_triples"], 0)
     for batch in batched(lines, 100_000):
         counted["default_graph_triples"] += len(batch)
@@ -398,7 +401,7 @@ def counts_of_lines(lines: Iterable[str]) -> dict:
             counted[name] += sum(map(str.endswith, batch, repeat(ending)))
         predicates = list(map(operator.add, map(str.find, batch, repeat(" ")), repeat(1)))
         for name, predicate in _LINK_LINES.items():
-            counted[name] += sum(map(operator.eq, map(str.find, batch, repeat(predicate)), predicates))
+            counted[name] += sum(map(str.startswith, batch, repeat(predicate), predicates))
     return counted
 
 
