@@ -684,3 +684,20 @@ def test_engines_agree_on_random_mutations(mutations):
     assert keys(r1) == keys(r2)
     assert full_keys(r1) == full_keys(r2)
 
+
+
+def test_the_index_keys_each_triple_whatever_objects_its_terms_are():
+    """The index reuses a subject's key while the same object comes again and keeps its
+    predicates' keys by object: triples whose terms are made afresh (and dropped, so their ids come
+    back) give the same index as the same triples held."""
+    import importlib
+
+    Index = importlib.import_module("esco_graph.shacl.fast.index").Index
+    rows = [(f"http://x/s{i % 7}", f"http://x/p{i % 5}", f"o{i}") for i in range(300)]
+    held = [(URIRef(s), URIRef(p), Literal(o)) for s, p, o in rows]
+    fresh = ((URIRef(s), URIRef(p), Literal(o)) for s, p, o in rows)
+    shared_subject = URIRef("http://x/s0")
+    same_object = [(shared_subject, URIRef(p), Literal(o)) for _, p, o in rows]
+    assert Index(fresh).spo == Index(held).spo
+    assert Index(same_object).spo == Index([(URIRef("http://x/s0"), p, o) for _, p, o in same_object]).spo
+    assert len(Index(held)) == 300

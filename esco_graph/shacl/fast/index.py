@@ -99,12 +99,26 @@ class Index:
         get = spo.get
         intern = _intern
         to_str = str.__str__
+        last_s = last_s_key = None  # a part's triples mostly share their subject (the object itself)
+        predicates: dict = {}  # id(predicate) -> (the predicate, its key): a few objects, held so an id stays theirs
         for t in triples:
             s, p, o = t[0], t[1], t[2]
-            ts = type(s)  # exact type tests: isinstance() on rdflib's ABC-based terms is slow
-            if ts is URIRef or ts is str or (ts is not BNode and isinstance(s, URIRef)):
-                s = intern(to_str(s))
-            p = intern(to_str(p))
+            if s is last_s:
+                s = last_s_key
+            else:
+                last_s = s
+                ts = type(s)  # exact type tests: isinstance() on rdflib's ABC-based terms is slow
+                if ts is URIRef or ts is str or (ts is not BNode and isinstance(s, URIRef)):
+                    s = intern(to_str(s))
+                last_s_key = s
+            known = predicates.get(id(p))
+            if known is not None and known[0] is p:
+                p = known[1]
+            else:
+                key_of_p = intern(to_str(p))
+                if len(predicates) < 4096:
+                    predicates[id(p)] = (p, key_of_p)
+                p = key_of_p
             to = type(o)
             if to is URIRef or to is str or (to is not Literal and to is not BNode
                                              and isinstance(o, URIRef)):
