@@ -16,14 +16,19 @@ def _pair_predicate(cs, shape, p) -> list:
     return out
 
 
+def _as_set(objects):
+    """The index's objects (a tuple) as a set when many values will be looked up in them."""
+    return objects if len(objects) < 8 else frozenset(objects)
+
+
 def equals(cs, shape, p):
     checks = []
     for other in _pair_predicate(cs, shape, p):
         def check(idx, focus, values, other=other):
-            compare = idx.objects(focus, other) if not is_literal(focus) else EMPTY
+            compare = _as_set(idx.objects(focus, other) if not is_literal(focus) else EMPTY)
             if len(compare) == len(values) and all(v in compare for v in values):
                 return None
-            vs, compare = set(values), set(compare)  # the index holds one object as a tuple
+            vs, compare = set(values), set(compare)  # the index holds objects as a tuple
             return [(v, NO) for v in (vs - compare) | (compare - vs)]
         checks.append((SH.EqualsConstraintComponent, check))
     return checks
@@ -33,7 +38,7 @@ def disjoint(cs, shape, p):
     checks = []
     for other in _pair_predicate(cs, shape, p):
         def check(idx, focus, values, other=other):
-            compare = idx.objects(focus, other) if not is_literal(focus) else EMPTY
+            compare = _as_set(idx.objects(focus, other) if not is_literal(focus) else EMPTY)
             if not compare:
                 return None
             return [(v, NO) for v in values if v in compare]
