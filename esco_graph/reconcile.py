@@ -56,6 +56,9 @@ def reconcile(
     known_iris = _known_iris(records)  # official IRIs some page gives (an ESCO link in HTML) hold for every page
 
     occupations: dict[str, Occupation] = {}  # IRI -> the first page's facts
+    # (relation, id of a merged skill) -> its link, held (so the id stays its skill's): every page
+    # linking a skill alike shares one link object, as the parse's records do (SharedSkills)
+    merged_links: dict[tuple[str, int], SkillLink] = {}
 
     for record in records:
         record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris, alt_matches, page_labels,
@@ -78,7 +81,10 @@ def reconcile(
             skill, skill_notes = done
             notes.extend(skill_notes)
             skill = _merge(skill, canonical, notes)
-            links.append(SkillLink(relation=link.relation, skill=skill))
+            shared = merged_links.get((link.relation, id(skill)))
+            if shared is None:
+                shared = merged_links[(link.relation, id(skill))] = SkillLink(relation=link.relation, skill=skill)
+            links.append(shared)
         links = _dedupe_links(links, notes)
         record = replace(record, skills=tuple(links), notes=tuple(notes))
         result.notes.extend((record.source.location, note) for note in record.notes)
