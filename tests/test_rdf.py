@@ -121,9 +121,18 @@ def test_a_skill_two_pages_give_alike_is_one_shared_part(tmp_path):
     first, second, third = result.graphs
     skills = len(result.records[0].skills)
     assert [id(part) for part in first.parts[1:]] == [id(part) for part in second.parts[1:]]
-    assert len(first.parts) == 1 + 1 + skills  # its own triples, its ISCO chain, a part a skill
+    # its own triples, its links, its ISCO chain, a part a skill, then the fixed parts (schemes of
+    # occupations, ISCO and skills; skill types; reuse levels) its concepts point at
+    from esco_graph.graph import mapping
+
+    constants = {id(part) for table in (mapping._SCHEME_PARTS, mapping._SKILL_TYPE_PARTS, mapping._REUSE_LEVEL_PARTS)
+                 for part in table.values()}
+    fixed = first.parts[1 + 1 + 1 + skills:]
+    assert fixed and all(id(part) in constants for part in fixed) and len({id(part) for part in fixed}) == len(fixed)
+    assert not any(id(part) in constants for part in first.parts[:3 + skills])
     parts = fact_parts(result.graphs)
-    assert len(parts) == len(first.parts) + 1 + len(third.parts)  # the copy adds only its own triples
+    assert len(parts) <= len(first.parts) + 1 + len(third.parts)  # the copy adds only its own triples
+    assert len(parts) == len({id(part) for part in (*first.parts, *second.parts, *third.parts)})
     assert len({id(part) for part in parts}) == len(parts)
     assert first.triples == tuple(t for part in first.parts for t in triples_of(part))  # the triples' view
     assert all(len(t) == 3 for t in first.triples) and len(first.triples) * 3 == sum(map(len, first.parts))
@@ -208,3 +217,36 @@ def test_minted_iris_are_stable_across_builds():
     iris_one = {l.skill.label: l.skill.iri for r in one.records for l in r.skills}
     iris_two = {l.skill.label: l.skill.iri for r in two.records for l in r.skills}
     assert all(iris_two[label] == iri for label, iri in iris_one.items())
+
+
+def test_each_page_graph_holds_the_facts_its_page_gives_alone(tmp_path):
+    """Parts are shared between pages (a skill's facts, the links of an occupation's pages that
+    state the same ones, the fixed schemes and skill types), yet each page graph's parts are the
+    facts its page gives: those of the page mapped on its own. Two pages of one occupation with
+    the same links in another order share their links' part; a page with fewer does not."""
+    from dataclasses import replace
+
+    from conftest import DESTINAI_PAGE, ESCO_PAGE
+
+    from esco_graph.graph.mapping import page_graphs, triples_of
+
+    result = build_graph([str(ESCO_PAGE), str(DESTINAI_PAGE)], base_iri="https://example.org/kg/")
+    reconciled = result.reconciliation
+    esco = reconciled.occupations[0]
+    reordered = replace(esco, source=replace(esco.source, location=str(tmp_path / "reordered.txt"), iri=None),
+                        skills=tuple(reversed(esco.skills)))
+    fewer = replace(esco, source=replace(esco.source, location=str(tmp_path / "fewer.txt"), iri=None),
+                    skills=esco.skills[1:])
+    records = [*reconciled.occupations, reordered, fewer]
+    graphs = page_graphs(replace(reconciled, occupations=records), base_iri="https://example.org/kg/")
+
+    def facts(graph):
+        return {t for part in graph.parts for t in triples_of(part)}
+
+    for record, graph in zip(records, graphs):
+        alone = page_graphs(replace(reconciled, occupations=[record]), base_iri="https://example.org/kg/")[0]
+        assert facts(graph) == facts(alone), record.source.location
+    links = {id(part) for part in graphs[0].parts} & {id(part) for part in graphs[2].parts}
+    assert graphs[0].parts[1] is graphs[2].parts[1]  # the links, stated in another order
+    assert graphs[3].parts[1] is not graphs[0].parts[1]  # fewer links: a part of its own
+    assert len(links) == len(graphs[0].parts) - 1  # all but the page's own triples are shared
