@@ -214,7 +214,7 @@ def parse_pages(
     split_cpu = 0.0
     if deferred:
         progress.stage("split", len(deferred), "page")
-    for index, page, outcome, cpu in _parse_deferred(deferred, lexicon, jobs):
+    for (index, page, _, _), (outcome, cpu) in zip(deferred, _parse_deferred(deferred, lexicon, jobs)):
         split_cpu += cpu
         if isinstance(outcome, InputError):
             fail(outcome)
@@ -231,14 +231,16 @@ _WORKER_LEXICON: Optional[Lexicon] = None  # set in the parent before forking th
 
 
 def _parse_deferred_one(item):
-    index, page, laid, layout = item
+    """(the record or the InputError, CPU seconds) of one (source, laid out page, layout): what a
+    worker receives and sends back is only what it needs (not the page's bytes)."""
+    source, laid, layout = item
     started = time.process_time()
     try:
-        record = parse_text(laid.text, page_source(page, layout), ParseContext(lexicon=_WORKER_LEXICON), layout=layout)
+        record = parse_text(laid.text, source, ParseContext(lexicon=_WORKER_LEXICON), layout=layout)
         outcome = with_links(record, laid)
     except InputError as error:
         outcome = error
-    return index, page, outcome, time.process_time() - started
+    return outcome, time.process_time() - started
 
 
 def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
@@ -249,8 +251,9 @@ def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
     """
     global _WORKER_LEXICON
     _WORKER_LEXICON = lexicon
+    items = [(page_source(page, layout), laid, layout) for _, page, laid, layout in deferred]
     if not _uses_pool(jobs, len(deferred)):
-        yield from map(_parse_deferred_one, deferred)
+        yield from map(_parse_deferred_one, items)
         return
     jobs = effective_jobs(jobs)
     from .parse.split import prepare
@@ -263,7 +266,7 @@ def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
     # a pool that notices a worker's death (killed, out of memory): multiprocessing.Pool would wait forever
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         try:
-            for result in pool.map(_parse_deferred_one, deferred, chunksize=32):
+            for result in pool.map(_parse_deferred_one, items, chunksize=32):
                 done += 1
                 yield result
         except BrokenProcessPool:

@@ -92,7 +92,7 @@ _REAL_PARSE = pipeline._parse_deferred_one
 def _dies_on_page_40(item):
     """The worker's function, killed (as by kill -9 or the OOM killer) on one page (module level:
     the pool sends it to the workers by name)."""
-    if item[1].location.endswith("page-040.txt"):
+    if item[0].location.endswith("page-040.txt"):  # item: (its Source, the laid out page, its layout)
         os.kill(os.getpid(), signal.SIGKILL)
     return _REAL_PARSE(item)
 
