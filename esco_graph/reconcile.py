@@ -52,13 +52,10 @@ def reconcile(
     alt_matches: dict[tuple[str, str, str, str], None] = {}
     non_esco: dict[tuple[str, str, str], None] = {}
     code_to_iri: dict[str, str] = {}
-    resolved: dict[tuple, tuple[Skill, tuple[str, ...]]] = {}  # a page's skill (its fields) -> (with IRI, notes); skills recur across pages
+    resolved: dict[tuple, tuple[Skill, tuple[str, ...], dict]] = {}  # a page's skill (its fields) -> (with IRI, notes, links); skills recur across pages
     known_iris = _known_iris(records)  # official IRIs some page gives (an ESCO link in HTML) hold for every page
 
     occupations: dict[str, Occupation] = {}  # IRI -> the first page's facts
-    # (relation, id of a merged skill) -> its link, held (so the id stays its skill's): every page
-    # linking a skill alike shares one link object, as the parse's records do (SharedSkills)
-    merged_links: dict[tuple[str, int], SkillLink] = {}
 
     for record in records:
         record = _reconcile_occupation(record, vocabulary, base_iri, unmatched, known_iris, alt_matches, page_labels,
@@ -77,13 +74,17 @@ def reconcile(
                     _reconcile_skill(link.skill, vocabulary, base_iri, unmatched, known_iris, skill_notes, alt_matches,
                                      page_labels, non_esco),
                     tuple(skill_notes),
+                    {},  # relation -> the link to the skill: every page linking it alike shares one object
                 )
-            skill, skill_notes = done
+            skill, skill_notes, shared_links = done
             notes.extend(skill_notes)
-            skill = _merge(skill, canonical, notes)
-            shared = merged_links.get((link.relation, id(skill)))
-            if shared is None:
-                shared = merged_links[(link.relation, id(skill))] = SkillLink(relation=link.relation, skill=skill)
+            merged = _merge(skill, canonical, notes)
+            if merged is skill:
+                shared = shared_links.get(link.relation)
+                if shared is None:
+                    shared = shared_links[link.relation] = SkillLink(relation=link.relation, skill=skill)
+            else:  # the page's facts contradict an earlier page's: its own skill, its own link
+                shared = SkillLink(relation=link.relation, skill=merged)
             links.append(shared)
         links = _dedupe_links(links, notes)
         record = replace(record, skills=tuple(links), notes=tuple(notes))
