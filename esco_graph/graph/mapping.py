@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import operator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence
 
@@ -117,7 +117,7 @@ _SCHEME_PARTS = {iri: flat(facts) for iri, facts in _SCHEME_FACTS.items()}
 _SKILL_TYPE_PARTS = {name: flat(facts) for name, facts in _SKILL_TYPE_FACTS.items()}
 _REUSE_LEVEL_PARTS = {name: flat(facts) for name, facts in _REUSE_LEVEL_FACTS.items()}
 _STATED = {ESSENTIAL: EG.essentialSkill, OPTIONAL: EG.optionalSkill}
-_STATED_LINK = operator.attrgetter("relation", "skill.iri")  # what a link states: (relation, skill IRI)
+_RELATION, _SKILL_IRI = operator.attrgetter("relation"), operator.attrgetter("skill.iri")
 _LINKED_SKILL, _PART, _FIXED = operator.attrgetter("skill"), operator.itemgetter(0), operator.itemgetter(1)
 _LINKS = {
     ESSENTIAL: (ESCO.relatedEssentialSkill, ESCO.isEssentialSkillFor),
@@ -282,10 +282,11 @@ class Mapper:
         the links of a second page were a quarter of the facts' triples)."""
         known = self._links.setdefault(occupation, [])
         if known:
-            stated = frozenset(map(_STATED_LINK, links))
-            for earlier, part in known:
-                if len(earlier) == len(links) and frozenset(map(_STATED_LINK, earlier)) == stated:
-                    return part
+            stated = _stated(links)
+            if stated is not None:
+                for earlier, part in known:
+                    if len(earlier) == len(links) and _stated(earlier) == stated:
+                        return part
         o = self.iri(occupation)
         out = []
         for link in links:
@@ -336,6 +337,16 @@ class Mapper:
             for part in points_at:
                 fixed[id(part)] = part
         return [flat(out), *shared, *fixed.values()]
+
+
+def _stated(links: Sequence[SkillLink]) -> Optional[tuple[frozenset, frozenset]]:
+    """What a page's links state, in any order: the IRIs of its essential and of its optional
+    skills (sets of strings, made and compared in C); None when that is not all they say (a link
+    twice, another relation), and the page keeps a links part of its own."""
+    relations, iris = list(map(_RELATION, links)), list(map(_SKILL_IRI, links))
+    essential = frozenset(compress(iris, map(ESSENTIAL.__eq__, relations)))
+    optional = frozenset(compress(iris, map(OPTIONAL.__eq__, relations)))
+    return (essential, optional) if len(essential) + len(optional) == len(links) else None
 
 
 def generated_at(source: Source) -> Optional[str]:
