@@ -237,7 +237,9 @@ def test_each_page_graph_holds_the_facts_its_page_gives_alone(tmp_path):
                         skills=tuple(reversed(esco.skills)))
     fewer = replace(esco, source=replace(esco.source, location=str(tmp_path / "fewer.txt"), iri=None),
                     skills=esco.skills[1:])
-    records = [*reconciled.occupations, reordered, fewer]
+    again = replace(fewer, source=replace(fewer.source, location=str(tmp_path / "again.txt")),
+                    skills=tuple(reversed(fewer.skills)))
+    records = [*reconciled.occupations, reordered, fewer, again]
     graphs = page_graphs(replace(reconciled, occupations=records), base_iri="https://example.org/kg/")
 
     def facts(graph):
@@ -249,6 +251,7 @@ def test_each_page_graph_holds_the_facts_its_page_gives_alone(tmp_path):
     links = {id(part) for part in graphs[0].parts} & {id(part) for part in graphs[2].parts}
     assert graphs[0].parts[1] is graphs[2].parts[1]  # the links, stated in another order
     assert graphs[3].parts[1] is not graphs[0].parts[1]  # fewer links: a part of its own
+    assert graphs[4].parts[1] is graphs[3].parts[1]  # which a later page stating those shares
     assert len(links) == len(graphs[0].parts) - 1  # all but the page's own triples are shared
 
 

@@ -26,7 +26,7 @@ import operator
 from dataclasses import dataclass
 from itertools import chain, compress
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
@@ -184,7 +184,8 @@ class Mapper:
         self._skill_objects: dict[int, tuple] = {}  # id of a Skill -> (it, its parts): no key to make again
         self._fixed: dict[tuple, tuple] = {}  # one tuple object for each combination of fixed parts
         self._isco: dict[str, tuple] = {}
-        self._links: dict[str, list[tuple[Sequence, tuple]]] = {}  # occupation IRI -> (a page's links, their part)
+        # occupation IRI -> [its first page's links, their part], then {what links state: their part}
+        self._links: dict[str, Union[list, dict[tuple[frozenset, frozenset], tuple]]] = {}
 
     def iri(self, value: str) -> URIRef:
         node = self._iris.get(value)
@@ -280,13 +281,27 @@ class Mapper:
         occupation stating the same links, in any order, so a consumer of many pages reads them
         once (an occupation's ESCO and DestinAI pages list the same skills: on the bench corpus,
         the links of a second page were a quarter of the facts' triples)."""
-        known = self._links.setdefault(occupation, [])
-        if known:
-            stated = _stated(links)
+        known = self._links.get(occupation)
+        if known is None:  # the occupation's first page: what it states is worked out if another comes
+            part = self._link_part(occupation, links)
+            self._links[occupation] = [links, part]
+            return part
+        if type(known) is list:  # a second page: from now on, parts by what their links state
+            (first, first_part), known = known, {}
+            self._links[occupation] = known
+            first_stated = _stated(first)
+            if first_stated is not None:
+                known[first_stated] = first_part
+        stated = _stated(links)
+        part = known.get(stated) if stated is not None else None
+        if part is None:
+            part = self._link_part(occupation, links)
             if stated is not None:
-                for earlier, part in known:
-                    if len(earlier) == len(links) and _stated(earlier) == stated:
-                        return part
+                known[stated] = part
+        return part
+
+    def _link_part(self, occupation: str, links: Sequence[SkillLink]) -> tuple:
+        """The triples of an occupation's links, both directions, flat."""
         o = self.iri(occupation)
         out = []
         for link in links:
@@ -294,9 +309,7 @@ class Mapper:
             forward, backward = _LINKS[link.relation]
             out.append((o, forward, s))
             out.append((s, backward, o))
-        part = flat(out)
-        known.append((links, part))  # the page's links (its record holds them): compared when the next page comes
-        return part
+        return flat(out)
 
     def occupation(self, record: Occupation, ancestors: Sequence[str] = ()) -> list[tuple]:
         """An occupation, its links to skills (both directions), the skills, and its ISCO groups,
