@@ -257,12 +257,13 @@ def test_each_page_graph_holds_the_facts_its_page_gives_alone(tmp_path):
 
 def test_what_links_state_is_their_skills_by_relation_in_any_order():
     """Two pages' links share a part only when they state the same skills under the same relations."""
-    from esco_graph.graph.mapping import _stated
+    from esco_graph.graph.mapping import _skills_by_relation
     from esco_graph.model import ESSENTIAL, OPTIONAL, Skill, SkillLink
 
     a, b, c = (Skill(label, iri=f"https://example.org/kg/skill/{label}") for label in "abc")
     page = [SkillLink(ESSENTIAL, a), SkillLink(OPTIONAL, b), SkillLink(OPTIONAL, a)]
-    assert _stated(page) == _stated(list(reversed(page)))
-    assert _stated(page) != _stated([SkillLink(OPTIONAL, a), SkillLink(ESSENTIAL, b), SkillLink(ESSENTIAL, a)])
-    assert _stated(page) != _stated([*page[:2], SkillLink(OPTIONAL, c)])
-    assert _stated([*page, SkillLink(ESSENTIAL, a)]) is None  # a link twice: the page keeps its own part
+    assert _skills_by_relation(page) == _skills_by_relation(list(reversed(page)))
+    assert _skills_by_relation(page) != _skills_by_relation(
+        [SkillLink(OPTIONAL, a), SkillLink(ESSENTIAL, b), SkillLink(ESSENTIAL, a)])
+    assert _skills_by_relation(page) != _skills_by_relation([*page[:2], SkillLink(OPTIONAL, c)])
+    assert _skills_by_relation([*page, SkillLink(ESSENTIAL, a)]) is None  # a link twice: the page keeps its own part

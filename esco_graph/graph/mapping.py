@@ -184,7 +184,7 @@ class Mapper:
         self._skill_objects: dict[int, tuple] = {}  # id of a Skill -> (it, its parts): no key to make again
         self._fixed: dict[tuple, tuple] = {}  # one tuple object for each combination of fixed parts
         self._isco: dict[str, tuple] = {}
-        # occupation IRI -> [its first page's links, their part], then {what links state: their part}
+        # occupation IRI -> [its first page's links, their part], then {skills by relation: their part}
         self._links: dict[str, Union[list, dict[tuple[frozenset, frozenset], tuple]]] = {}
 
     def iri(self, value: str) -> URIRef:
@@ -289,15 +289,15 @@ class Mapper:
         if type(known) is list:  # a second page: from now on, parts by what their links state
             (first, first_part), known = known, {}
             self._links[occupation] = known
-            first_stated = _stated(first)
-            if first_stated is not None:
-                known[first_stated] = first_part
-        stated = _stated(links)
-        part = known.get(stated) if stated is not None else None
+            first_skills = _skills_by_relation(first)
+            if first_skills is not None:
+                known[first_skills] = first_part
+        skills = _skills_by_relation(links)
+        part = known.get(skills) if skills is not None else None
         if part is None:
             part = self._link_part(occupation, links)
-            if stated is not None:
-                known[stated] = part
+            if skills is not None:
+                known[skills] = part
         return part
 
     def _link_part(self, occupation: str, links: Sequence[SkillLink]) -> tuple:
@@ -352,7 +352,7 @@ class Mapper:
         return [flat(out), *shared, *fixed.values()]
 
 
-def _stated(links: Sequence[SkillLink]) -> Optional[tuple[frozenset, frozenset]]:
+def _skills_by_relation(links: Sequence[SkillLink]) -> Optional[tuple[frozenset, frozenset]]:
     """What a page's links state, in any order: the IRIs of its essential and of its optional
     skills (sets of strings, made and compared in C); None when that is not all they say (a link
     twice, another relation), and the page keeps a links part of its own."""
