@@ -38,6 +38,12 @@ def check_output_path(path: str) -> None:
         raise OutputError(f"{path}: the file is read-only")
 
 
+def written_directly(path: str) -> bool:
+    """Whether an output is written as it goes, with no file to replace at the end (standard
+    output, a device, a FIFO): what is written there cannot be taken back."""
+    return path == "-" or _written_through(Path(os.path.realpath(path)))
+
+
 def _written_through(path: Path) -> bool:
     """A device, FIFO or socket (e.g. ``/dev/stdout``, ``/dev/null``): written into as it is,
     never replaced by a regular file (which, run as root, would clobber the device node)."""

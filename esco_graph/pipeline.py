@@ -10,7 +10,9 @@ import json
 import multiprocessing
 import operator
 import os
+import pickle
 import re
+import signal
 import time
 from dataclasses import dataclass, field, replace
 from itertools import repeat
@@ -20,13 +22,13 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 from . import parse
 from .collector import fewer_collections
 from .errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
-from .files import atomic_output, check_output_path
+from .files import atomic_output, check_output_path, written_directly
 from .graph.lines import batched
 from .graph.mapping import PageGraph, default_triples, part_triples, page_graphs, to_dataset, to_graph
 from .graph.vocabulary import check_fact_mode, vocabulary_graph
 from .graph.writers import Rendered, write_all, writer_for_path
 from .iris import check_base_iri
-from .memory import DEFAULT_MEMORY_BUDGET, parse_budget
+from .memory import DEFAULT_MEMORY_BUDGET, parse_budget, resident_bytes
 from .model import Occupation, Skill, SkillLink, skill_fields
 from .namespaces import DEFAULT_BASE_IRI, ESCO, RDF
 from .text import source_date
@@ -291,6 +293,110 @@ def effective_jobs(jobs: Optional[int]) -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _validate_graphs(graphs: Sequence[PageGraph], shapes, languages) -> tuple:
+    """(conforms, report graph, report text, seconds) of the page graphs."""
+    from .shacl import validate as shacl_validate
+
+    started = time.perf_counter()
+    triples = part_triples(graphs)  # streamed into validation's index, never held as a list
+    conforms, report_graph, report_text = shacl_validate(triples, shapes, languages=languages)
+    return conforms, report_graph, report_text, time.perf_counter() - started
+
+
+_VALIDATED: Optional[tuple] = None  # (page graphs, shapes, languages), set in the parent just while it forks the validator
+
+
+def _validator(connection) -> None:
+    """The forked validator: validates what it inherited (copy-on-write, nothing sent to it), sends
+    the verdict (or the error) and ends, so its memory is given back while the build still writes.
+    Ctrl-C is the parent's to handle: it stops this process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        try:
+            verdict = ("verdict", _validate_graphs(*_VALIDATED))
+        except Exception as error:  # sent to the parent, which raises it where validation would have
+            verdict = ("error", error)
+        try:
+            connection.send(verdict)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            connection.send(("error", EscoGraphError(f"validation failed: {verdict[1]}")))
+    finally:
+        connection.close()
+
+
+def _validates_aside(outputs: Sequence[str], jobs: Optional[int], graphs: int, budget: Optional[int]) -> bool:
+    """Whether a build validates in a forked process while it renders and writes: with a second
+    core, many pages, outputs that can wait to replace their files (not standard output) and room
+    in the memory budget: the validator's own memory (copies of the pages it touches, its index)
+    comes to about what the build holds when mapping ends, and rendering the lines doubles that,
+    so it runs aside only while the build holds at most a third of the budget."""
+    if not outputs or any(map(written_directly, outputs)) or not _uses_pool(jobs, graphs):
+        return False
+    held = resident_bytes()
+    return budget is None or (held is not None and 3 * held <= budget)
+
+
+class _Validation:
+    """A build's SHACL validation: here and now, or (``aside``) in a forked process while this one
+    renders and writes, the outputs replacing their files only once it conforms (so both cores of
+    a 2-core machine work). :meth:`check` gives the verdict, once: a ValidationError, or the
+    result's fields filled in."""
+
+    def __init__(self, result: BuildResult, shapes, languages, progress: Progress, aside: bool):
+        global _VALIDATED
+        self.result, self.progress = result, progress
+        self._process = self._connection = None
+        self._checked = self._received = False
+        self._inputs = (result.graphs, shapes, languages)
+        if aside:
+            context = multiprocessing.get_context("fork")
+            self._connection, sending = context.Pipe(duplex=False)
+            self._process = context.Process(target=_validator, args=(sending,), daemon=True)
+            _VALIDATED = self._inputs
+            try:
+                self._process.start()
+            finally:
+                _VALIDATED = None
+            sending.close()  # the child's end: the parent then sees EOF if the child dies
+
+    def _verdict(self) -> tuple:
+        if self._process is None:
+            return _validate_graphs(*self._inputs)
+        try:
+            kind, verdict = self._connection.recv()
+            self._received = True
+        except EOFError:
+            raise EscoGraphError("the validation worker died (killed, or out of memory); "
+                                 "the build stopped and wrote nothing") from None
+        if kind == "error":
+            raise verdict
+        return verdict
+
+    def check(self) -> None:
+        if self._checked:
+            return
+        self._checked = True
+        self.progress.stage("validate", len(self.result.graphs), "page")
+        try:
+            conforms, report_graph, report_text, seconds = self._verdict()
+        finally:
+            self.close()
+        self.progress.done()
+        result = self.result
+        result.timings["validate"] = seconds
+        result.conforms, result.report_graph, result.report_text = conforms, report_graph, report_text
+        if not conforms:
+            raise ValidationError(report_text, report_graph)
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._connection.close()
+            if not self._received:
+                self._process.kill()  # the build stopped before it had the verdict (an error, Ctrl-C)
+            self._process.join()
+            self._process = None
+
+
 @dataclass
 class BuildResult:
     """What a build made: the page graphs, how they were reconciled, what failed, how long each stage took."""
@@ -409,19 +515,24 @@ def counts_of_lines(lines: Iterable[str]) -> dict:
 
 
 def _write_and_load(result: BuildResult, rendered: Rendered, outputs: Sequence[str], format: Optional[str],
-                    store, progress: Progress, count: bool = False) -> None:
+                    store, progress: Progress, count: bool = False,
+                    validation: Optional["_Validation"] = None) -> None:
     """Render the graphs' lines, write every output and load the store, timing each (``count``:
-    and the graph's counts for the report, from the same lines)."""
+    and the graph's counts for the report, from the same lines). With ``validation`` still under
+    way, the outputs replace their files and the store loads only once the graph conforms."""
     timings, graphs = result.timings, result.graphs
     started = time.perf_counter()
     rendered.render()  # every term's text once, for every writer and the store
     timings["render"] = time.perf_counter() - started
+    check = None if validation is None else validation.check
     if outputs:
         progress.stage("write", len(outputs), "file")
-        write_all(rendered, outputs, format, timings=timings, on_written=progress.advance)
+        write_all(rendered, outputs, format, timings=timings, on_written=progress.advance, before_commit=check)
         progress.done()
         result._counted["triples"] = rendered.distinct_count()  # no second pass over every triple
     if store is not None:
+        if check is not None:
+            check()
         started = time.perf_counter()
         progress.stage("load", len(graphs) + 1, "graph")  # the default graph, then each source's
         result.load_report = store.load_graphs(rendered.page_ntriples(),
@@ -553,23 +664,22 @@ def build_graph(
     timings["map"] = time.perf_counter() - started
 
     result = BuildResult(graphs=graphs, reconciliation=reconciled, failures=outcome.failures, timings=timings)
-    if validate:
-        from .shacl import validate as shacl_validate
-
-        started = time.perf_counter()
-        triples = part_triples(graphs)  # streamed into validation's index, never held as a list
-        # the bundled shapes accept the build's label language; the user's own shapes are taken as they are
-        languages = [language] if shapes is None else None
-        progress.stage("validate", len(graphs), "page")
-        conforms, report_graph, report_text = shacl_validate(triples, shapes, languages=languages)
-        progress.done()
-        timings["validate"] = time.perf_counter() - started
-        result.conforms, result.report_graph, result.report_text = conforms, report_graph, report_text
-        if not conforms:
-            raise ValidationError(report_text, report_graph)
-    if outputs or store is not None:
-        with Rendered(graphs, memory_budget=budget) as rendered:
-            _write_and_load(result, rendered, outputs, format, store, progress, count=bool(report))
+    # the bundled shapes accept the build's label language; the user's own shapes are taken as they are
+    languages = [language] if shapes is None else None
+    aside = validate and _validates_aside(outputs, jobs, len(graphs), budget)
+    validation = _Validation(result, shapes, languages, progress, aside=aside) if validate else None
+    try:
+        if validation is not None and not aside:
+            validation.check()
+        if outputs or store is not None:
+            with Rendered(graphs, memory_budget=budget) as rendered:
+                _write_and_load(result, rendered, outputs, format, store, progress, count=bool(report),
+                                validation=validation)
+        if validation is not None:
+            validation.check()
+    finally:
+        if validation is not None:
+            validation.close()
     if report:  # written also when the load failed: it names the graphs that landed and those that did not
         with atomic_output(report) as stream:
             stream.write(json.dumps(result.summary(), indent=1, ensure_ascii=False).encode("utf-8") + b"\n")

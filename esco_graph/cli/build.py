@@ -44,7 +44,7 @@ from .progress import StderrProgress
               help="Name the pages below DIR by their path relative to it (<base-iri>source/<path>) instead of "
                    "their absolute file: URI; with SOURCE_DATE_EPOCH, the same pages give byte-identical "
                    "graphs wherever they sit.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for parsing (0: every core).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes for parsing, and whether validation runs beside the writing (0: every core; 1: one process).")
 @click.option("--shard", metavar="K/N", help="Build only the K-th of N slices of the pages (by a stable hash of each page's "
                                              "IRI; use with --vocabulary and --source-root): the N outputs loaded into one "
                                              "store are the whole build.")

@@ -616,13 +616,15 @@ def write(graphs: Sequence[PageGraph], destination: str, format: Optional[str] =
 def write_all(
     graphs: "Sequence[PageGraph] | Rendered", destinations: Sequence[str], format: Optional[str] = None,
     timings: Optional[dict[str, float]] = None, on_written: Optional[Callable[[str], None]] = None,
+    before_commit: Optional[Callable[[], None]] = None,
 ) -> list[Writer]:
     """Write one build to several outputs, rendering the terms once; every output is checked before
     any is written, and they replace the previous files together (a full disk on the last leaves
     every previous file as it was).
 
     With `timings`, the seconds each output took are added to it (the build report shows them);
-    `on_written` is called with each destination once it is written."""
+    `on_written` is called with each destination once it is written; `before_commit` once every
+    output is written, before any replaces its file: what it raises leaves every previous file as it was."""
     chosen = [writer_for_path(destination, format) for destination in destinations]
     for destination in destinations:
         check_output_path(destination)
@@ -640,6 +642,8 @@ def write_all(
                 timings[f"write {destination}"] = time.perf_counter() - started
             if on_written is not None:
                 on_written(destination)
+        if before_commit is not None:
+            before_commit()
     return chosen
 
 
