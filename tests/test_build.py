@@ -144,6 +144,27 @@ def test_a_skill_shared_by_an_essential_and_an_optional_link():
     assert links[3].skill is other
 
 
+def test_a_record_a_worker_sends_back_packed_is_the_record_with_shared_links(destinai_page):
+    """A split worker sends a record's links as (relation, skill fields) tuples (pipeline.packed);
+    unpacked, the record is equal to the one parsed, and its links are the objects kept for
+    records before it (one object per skill and relation, whichever way the record came)."""
+    import pickle
+
+    from esco_graph.pipeline import SharedSkills, packed, parse_pages
+
+    record = parse_pages([str(destinai_page)], jobs=1).records[0]
+    assert len(record.skills) > 10
+    shared = SharedSkills()
+    first = shared.shared(record)
+    sent = pickle.loads(pickle.dumps(packed(record)))  # as it crosses from the worker
+    assert all(isinstance(fields, tuple) for _, fields in sent[1])
+    again = shared.unpacked(sent)
+    assert again == record
+    assert all(a is b for a, b in zip(again.skills, first.skills))
+    alone = SharedSkills().unpacked(pickle.loads(pickle.dumps(packed(record))))
+    assert alone == record and [link.skill for link in alone.skills] == [link.skill for link in record.skills]
+
+
 def test_the_reports_graph_counts_are_those_of_the_triples(tmp_path):
     """A build writing a report counts concepts and links from its rendered lines
     (pipeline.counts_of_lines); they are the counts over the triples."""
