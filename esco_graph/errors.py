@@ -18,6 +18,9 @@ class InputError(EscoGraphError):
         self.reason = reason
         super().__init__(f"{location}: {reason}")
 
+    def __reduce__(self):  # as it crosses from a worker process: rebuilt from both its arguments
+        return type(self), (self.location, self.reason)
+
 
 class DataQualityError(InputError):
     """A page was read, but what it shows contradicts what it declares (e.g. its counts)."""
@@ -30,6 +33,9 @@ class ValidationError(EscoGraphError):
         self.report_text = report_text
         self.report_graph = report_graph
         super().__init__(report_text)
+
+    def __reduce__(self):
+        return type(self), (self.report_text, self.report_graph)
 
 
 class OutputError(EscoGraphError):
@@ -48,6 +54,9 @@ class OptionError(EscoGraphError):
     def __init__(self, message: str, option: str | None = None):
         self.option = option
         super().__init__(message)
+
+    def __reduce__(self):
+        return type(self), (str(self), self.option)
 
 
 class QueryError(StoreError):

@@ -1,8 +1,11 @@
 """The build pipeline: parallel and serial parsing agree; the fast writers equal the straightforward path."""
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph
@@ -10,8 +13,11 @@ from rdflib.compare import isomorphic
 
 from conftest import DESTINAI_PAGE, ESCO_PAGE, ROOT, SAMPLES
 from esco_graph import build_graph, serialize
+from esco_graph.pipeline import parsing
+from esco_graph.errors import DataQualityError, EscoGraphError, InputError, OptionError, ValidationError
 from esco_graph.graph.mapping import merged_triples
 from esco_graph.model import Skill, SkillLink
+from esco_graph.pipeline import parse_pages
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +38,105 @@ def test_parallel_and_serial_builds_are_byte_identical(many_pages):
     assert len(serial.records) == 71
     for fmt in ("nquads", "turtle", "jsonld"):
         assert serialize(serial.graphs, fmt) == serialize(parallel.graphs, fmt), fmt
+
+
+@pytest.fixture(scope="module")
+def mixed_pages(tmp_path_factory):
+    """100 pages past the few a build reads in its own process: ESCO and DestinAI pages taking
+    turns, an HTML one, and three bad ones (two a worker finds, one the reading finds)."""
+    folder = tmp_path_factory.mktemp("mixed")
+    esco, destinai = ESCO_PAGE.read_text(encoding="utf-8"), DESTINAI_PAGE.read_text(encoding="utf-8")
+    for i in range(100):
+        if i == 75:
+            text = "no layout claims this page\n" * 3
+        elif i == 85:
+            text = ""  # empty: refused as it is read
+        elif i == 95:
+            text = esco.replace("Essential skills", "Essential skilz")  # no sections: no layout
+        elif i % 2:
+            text = destinai.replace("\nmicrosystem engineering technician\n", f"\nmicrosystem technician {i}\n", 1)
+        else:
+            text = esco.replace("medical device engineering technician", f"medical device technician {i}")
+        (folder / f"page-{i:03}.txt").write_text(text, encoding="utf-8")
+    html = ROOT / "tests" / "fixtures" / "html" / "esco-medical-device-engineering-technician.html"
+    (folder / "page-080.html").write_bytes(html.read_bytes())  # with its links to ESCO's IRIs
+    return folder
+
+
+def _marked(page):
+    """The worker's function, marking each page it reads in a file (the workers are other processes)."""
+    with open(os.environ["ESCO_GRAPH_TEST_MARKS"], "a", encoding="utf-8") as marks:
+        marks.write(f"{os.getpid()} {page.location}\n")
+    return _REAL_READ(page)
+
+
+def test_pages_read_in_workers_give_what_one_process_gives(mixed_pages, tmp_path, monkeypatch):
+    """Past its first pages a build lays out, tells apart and parses pages in worker processes; the
+    records, the failures and their order are those of the one-process parse."""
+    marks = tmp_path / "marks"
+    monkeypatch.setenv("ESCO_GRAPH_TEST_MARKS", str(marks))
+    monkeypatch.setattr(parsing, "_read_page", _marked)
+    alone = parse_pages([str(mixed_pages)], jobs=1, keep_going=True)
+    assert not marks.exists()
+    aside = parse_pages([str(mixed_pages)], jobs=2, keep_going=True)
+    read_by = [line.split(" ", 1) for line in marks.read_text(encoding="utf-8").splitlines()]
+    pages = 101 - 1  # the empty page is refused as it is read: never sent
+    assert len(read_by) == pages - parsing._PagesAside.FIRST, read_by[:3]
+    assert all(int(pid) != os.getpid() for pid, _ in read_by)
+    assert aside.records == alone.records
+    assert [(e.location, str(e)) for e in aside.failures] == [(e.location, str(e)) for e in alone.failures]
+    assert [Path(e.location).name for e in aside.failures] == ["page-075.txt", "page-085.txt", "page-095.txt"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_first_bad_page_is_the_one_raised(mixed_pages, jobs):
+    """Without --keep-going the build stops at the first bad page in input order: page 75, which a
+    worker finds, although this process reads the empty page 85 before that worker's batch is back."""
+    with pytest.raises(InputError) as raised:
+        parse_pages([str(mixed_pages)], jobs=jobs)
+    assert Path(raised.value.location).name == "page-075.txt"
+
+
+_REAL_READ = parsing._read_page
+
+
+def _dies_on_page_70(page):
+    if page.location.endswith("page-070.txt"):
+        os.kill(os.getpid(), signal.SIGKILL)  # as kill -9 or the OOM killer would
+    return _REAL_READ(page)
+
+
+def test_a_worker_reading_pages_that_dies_stops_the_parse_cleanly(mixed_pages, monkeypatch):
+    monkeypatch.setattr(parsing, "_read_page", _dies_on_page_70)
+    with pytest.raises(EscoGraphError, match=r"a parse worker died \(killed, or out of memory\) while parsing .*page-064.txt"):
+        parse_pages([str(mixed_pages)], jobs=2, keep_going=True)
+
+
+def test_a_page_that_fails_in_a_split_worker_is_that_pages_error(tmp_path):
+    """Regression: a typed error did not survive the trip back from a worker process (its two
+    arguments were not pickled), so a DestinAI page whose counts do not add up, split in a worker,
+    was reported as a worker that died, and stopped the build even with --keep-going."""
+    text = DESTINAI_PAGE.read_text(encoding="utf-8")
+    assert "\n41 total\n" in text
+    for i in range(70):
+        page = text.replace("\nmicrosystem engineering technician\n", f"\nmicrosystem technician {i}\n", 1)
+        if i in (10, 68):
+            page = page.replace("\n41 total\n", "\n42 total\n")
+        (tmp_path / f"destinai-{i:03}.txt").write_text(page, encoding="utf-8")
+    outcomes = [parse_pages([str(tmp_path)], jobs=jobs, keep_going=True) for jobs in (1, 2)]
+    for outcome in outcomes:
+        assert [Path(e.location).name for e in outcome.failures] == ["destinai-010.txt", "destinai-068.txt"]
+        assert all("42" in str(e) for e in outcome.failures)
+    assert outcomes[0].records == outcomes[1].records and len(outcomes[1].records) == 68
+
+
+@pytest.mark.parametrize("error", [InputError("page.txt", "no layout"), DataQualityError("p.html", "counts differ"),
+                                   OptionError("bad tag", "--language"), ValidationError("does not conform")])
+def test_typed_errors_cross_processes_whole(error):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error) and str(again) == str(error) and vars(again) == vars(error)
 
 
 def test_fast_writers_equal_rdflib_serialisers(many_pages):

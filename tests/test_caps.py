@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import DESTINAI_PAGE, ESCO_PAGE
 
-from esco_graph import pipeline
+from esco_graph.pipeline import parsing
 from esco_graph.cli import cli
 from esco_graph.errors import EscoGraphError
 from esco_graph.parse import MAX_PAGE_LINES
@@ -86,7 +86,7 @@ def test_real_html_shapes_pass_the_check():
     check_html("<svg>" + '<path d="M0 0"/>' * (MAX_HTML_DEPTH * 2) + "</svg>")
 
 
-_REAL_PARSE = pipeline._parse_deferred_one
+_REAL_PARSE = parsing._parse_deferred_one
 
 
 def _dies_on_page_40(item):
@@ -102,9 +102,9 @@ def test_a_parse_worker_that_dies_stops_the_build_cleanly(tmp_path, monkeypatch)
     text = DESTINAI_PAGE.read_text(encoding="utf-8")
     for n in range(80):
         (tmp_path / f"page-{n:03}.txt").write_text(text, encoding="utf-8")
-    monkeypatch.setattr(pipeline, "_parse_deferred_one", _dies_on_page_40)
+    monkeypatch.setattr(parsing, "_parse_deferred_one", _dies_on_page_40)
     with pytest.raises(EscoGraphError, match="a parse worker died"):
-        pipeline.parse_pages([str(tmp_path)], jobs=2)
+        parsing.parse_pages([str(tmp_path)], jobs=2)
     r = run("build", tmp_path, "-o", tmp_path / "out.ttl", "-j", "2")
     assert r.exit_code == 1 and "a parse worker died" in r.stderr and not (tmp_path / "out.ttl").exists()
 

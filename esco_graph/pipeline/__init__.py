@@ -1,320 +1,51 @@
 """The build: inputs -> pages -> records -> reconciled records -> page graphs -> validated graph.
 
 This is the library's main entry point (`build_graph`); the CLI only calls it and writes.
-Pages whose layout splits run-together labels (DestinAI) are parsed after the others, so the
-labels of ESCO-layout pages in the same build help split them.
+`parsing` is its first stage (pages to records, in worker processes when there are many),
+`progress` what a long build says as it goes.
 """
 from __future__ import annotations
 
 import json
 import multiprocessing
 import operator
-import os
 import pickle
 import re
 import signal
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import repeat
-from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 
-from . import parse
-from .collector import fewer_collections
-from .errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
-from .files import atomic_output, check_output_path, written_directly
-from .graph.lines import batched
-from .graph.mapping import PageGraph, default_triples, part_triples, page_graphs, to_dataset, to_graph
-from .graph.vocabulary import check_fact_mode, vocabulary_graph
-from .graph.writers import Rendered, write_all, writer_for_path
-from .iris import check_base_iri
-from .memory import DEFAULT_MEMORY_BUDGET, parse_budget, resident_bytes
-from .model import Occupation, Skill, SkillLink, skill_fields
-from .namespaces import DEFAULT_BASE_IRI, ESCO, RDF
-from .text import source_date
-from .parse import (
-    ParseContext,
-    detect_layout,
-    lay_out,
-    page_lines,
-    page_source,
-    parse_text,
-    parsers,
-    with_links,
+from ..collector import fewer_collections
+from ..errors import EscoGraphError, InputError, OptionError, StoreError, ValidationError
+from ..files import atomic_output, check_output_path, written_directly
+from ..graph.lines import batched
+from ..graph.mapping import PageGraph, default_triples, part_triples, page_graphs, to_dataset, to_graph
+from ..graph.vocabulary import check_fact_mode, vocabulary_graph
+from ..graph.writers import Rendered, write_all, writer_for_path
+from ..iris import check_base_iri
+from ..memory import DEFAULT_MEMORY_BUDGET, parse_budget, resident_bytes
+from ..model import Occupation
+from ..namespaces import DEFAULT_BASE_IRI, ESCO, RDF
+from ..reconcile import Reconciliation, reconcile
+from ..text import source_date
+from .parsing import (  # noqa: F401 (the library's parse API, here since the start)
+    ParseOutcome,
+    SharedSkills,
+    effective_jobs,
+    lexicon_from,
+    packed,
+    parse_page,
+    parse_pages,
+    uses_pool,
 )
-from .parse.split import Lexicon
-from .reconcile import Reconciliation, reconcile
-from .sources.pages import Page, rooted
-
-
-class Progress:
-    """What a long build says as it goes, stage by stage; this one says nothing.
-
-    The pipeline calls ``stage(name, total, unit)`` when a stage starts (``total`` None when it
-    is not known in advance), ``advance(item)`` for each item done and ``done()`` when the stage
-    ends. The command line's reporter draws bars on a terminal and one line a stage in logs."""
-
-    def stage(self, name: str, total: Optional[int] = None, unit: str = "item") -> None:
-        pass
-
-    def advance(self, item: str = "") -> None:
-        pass
-
-    def done(self) -> None:
-        pass
-
-
-class _PerPage(Progress):
-    """A plain function called with each parsed page's location (the earlier progress API)."""
-
-    def __init__(self, callback: Callable[[str], None]):
-        self.callback = callback
-
-    def advance(self, item: str = "") -> None:
-        if item:
-            self.callback(item)
-
-
-def as_progress(progress) -> Progress:
-    if progress is None:
-        return Progress()
-    return progress if isinstance(progress, Progress) else _PerPage(progress)
-
-
-def parse_page(
-    page: Union[Page, str, Path],
-    *,
-    lexicon: Optional[Lexicon] = None,
-    vocabulary=None,
-) -> Occupation:
-    """Parse one page (a Page, or a file path, URL or 'archive.zip!member') into an Occupation record."""
-    if not isinstance(page, Page):
-        from .sources import read_one
-
-        page = read_one(str(page))
-    if lexicon is None and vocabulary is not None:
-        lexicon = lexicon_from(vocabulary)
-    return parse.parse_page(page, ParseContext(lexicon=lexicon))
-
-
-def lexicon_from(vocabulary=None) -> Lexicon:
-    """A splitting lexicon holding the vocabulary's skill labels (preferred and alternative)."""
-    lexicon = Lexicon()
-    if vocabulary is not None:
-        for label, skill_type in vocabulary.skill_labels():
-            lexicon.add(label, source="vocabulary", skill_type=skill_type)
-    return lexicon
-
-
-class SharedSkills:
-    """One object for equal skill links of many pages (a skill's label, description and scope note,
-    the same on every page that lists it), so a crawl holds each skill's text once rather than once
-    a page; reconcile then meets each skill by identity. Skills are compared by their fields' tuple
-    (`model.skill_fields`)."""
-
-    def __init__(self):
-        self._skills: dict[tuple, Skill] = {}
-        self._links: dict[tuple, SkillLink] = {}  # (relation, id of a kept skill) -> its link
-
-    def _link(self, link: SkillLink) -> SkillLink:
-        return self._kept(link.relation, skill_fields(link.skill), link)
-
-    def _kept(self, relation: str, fields: tuple, link: Optional[SkillLink] = None) -> SkillLink:
-        """The kept link of the relation to the skill with these fields (``link``, when it is the first)."""
-        skill = self._skills.get(fields)
-        if skill is None:
-            skill = self._skills[fields] = Skill(*fields) if link is None else link.skill
-        key = (relation, id(skill))
-        shared = self._links.get(key)
-        if shared is None:
-            shared = self._links[key] = link if link is not None and link.skill is skill else SkillLink(relation, skill)
-        return shared
-
-    def shared(self, record: Occupation) -> Occupation:
-        """`record` with its skill links shared with the records before it."""
-        links = tuple(map(self._link, record.skills))
-        if all(map(operator.is_, links, record.skills)):
-            return record
-        return replace(record, skills=links)
-
-    def unpacked(self, packed: tuple) -> Occupation:
-        """A record a worker sent back packed (:func:`packed`), its skill links shared with the records before it."""
-        record, links = packed
-        return replace(record, skills=tuple([self._kept(relation, fields) for relation, fields in links]))
-
-
-def packed(record: Occupation) -> tuple:
-    """A record as a split worker sends it back: (the record without its links, each link as (relation,
-    the skill's fields)). Tuples of strings unpickle about ten times faster than the dataclasses (the
-    DestinAI pages of the bench corpus: 0.07 s against 0.6-0.77 s, in the parent, while the workers
-    split), and the parent looks every skill up by its fields anyway (:class:`SharedSkills`)."""
-    return replace(record, skills=()), tuple([(link.relation, skill_fields(link.skill)) for link in record.skills])
-
-
-@dataclass
-class ParseOutcome:
-    """Records in input order, and the inputs that failed (with keep_going)."""
-
-    records: list[Occupation]
-    failures: list[InputError]
-    split_cpu: float = 0.0  # CPU seconds (all workers) parsing pages that split run-together labels
-    cpu: float = 0.0  # CPU seconds of the whole parse: this process and the workers
-
-
-def parse_pages(
-    inputs: Iterable[str],
-    *,
-    vocabulary=None,
-    keep_going: bool = False,
-    progress: Optional[Callable[[str], None]] = None,
-    jobs: Optional[int] = None,
-    source_root: Optional[str] = None,
-    base_iri: str = DEFAULT_BASE_IRI,
-    shard: Optional[tuple[int, int]] = None,
-) -> ParseOutcome:
-    """Parse every page the inputs name. Without keep_going the first bad input raises.
-    ``source_root``: name the files below it relative to it (see :func:`sources.pages.rooted`).
-    ``shard``: (K, N): only the pages (and failed inputs) of the K-th of N slices (see
-    :func:`sources.in_shard`); a page's slice follows its IRI, so with ``source_root`` it is the
-    same wherever the pages sit.
-    ``progress``: a :class:`Progress` (or a function called with each page's location)."""
-    progress = as_progress(progress)
-    if source_root is not None:
-        base_iri = check_base_iri(base_iri)  # once: every page below the root is named under it
-    failures: list[InputError] = []
-    lexicon = lexicon_from(vocabulary)
-    lexicon_layouts = {name for name, module in parsers().items() if getattr(module, "USES_LEXICON", False)}
-    parsed: dict[int, Occupation] = {}
-    shared = SharedSkills()
-    taught: set[int] = set()  # ids of the (shared, so held) skills whose labels the lexicon has
-    deferred: list[tuple[int, Page, str, str]] = []
-
-    def fail(error: InputError):
-        if not keep_going:
-            raise error
-        failures.append(error)
-
-    from .sources import (
-        in_shard,
-        iter_pages,  # files, folders, globs, '-', URLs, archives, --from-list
-    )
-
-    index = 0
-    cpu_started = time.process_time()
-    progress.stage("parse", None, "page")
-    for item in iter_pages(inputs):
-        if isinstance(item, InputError):
-            if shard is None or in_shard(item.location, shard):
-                fail(item)
-            continue
-        page = item if source_root is None else rooted(item, source_root, base_iri)
-        if shard is not None and not in_shard(page.iri, shard):
-            continue
-        index += 1
-        try:
-            laid = lay_out(page)
-            lines = page_lines(laid.text)
-            layout = detect_layout(lines, page.location)
-            if layout in lexicon_layouts:
-                deferred.append((index, page, laid, layout))
-                continue
-            record = parse_text(laid.text, page_source(page, layout), ParseContext(lexicon=lexicon), layout=layout,
-                                lines=lines)
-            record = with_links(record, laid)
-        except InputError as error:
-            fail(error)
-            continue
-        parsed[index] = record = shared.shared(record)
-        for link in record.skills:
-            skill = link.skill
-            if id(skill) not in taught:  # a skill shared with an earlier page: the lexicon has it
-                taught.add(id(skill))
-                lexicon.add(skill.label, source="page", skill_type=skill.skill_type)
-        progress.advance(page.location)
-    progress.done()
-    split_cpu = 0.0
-    if deferred:
-        progress.stage("split", len(deferred), "page")
-    for (index, page, _, _), (outcome, cpu) in zip(deferred, _parse_deferred(deferred, lexicon, jobs)):
-        split_cpu += cpu
-        if isinstance(outcome, InputError):
-            fail(outcome)
-            continue
-        parsed[index] = shared.unpacked(outcome)
-        progress.advance(page.location)
-    if deferred:
-        progress.done()
-    cpu = time.process_time() - cpu_started + (split_cpu if _uses_pool(jobs, len(deferred)) else 0.0)
-    return ParseOutcome(records=[parsed[i] for i in sorted(parsed)], failures=failures, split_cpu=split_cpu, cpu=cpu)
-
-
-_WORKER_LEXICON: Optional[Lexicon] = None  # set in the parent before forking the pool
-
-
-def _parse_deferred_one(item):
-    """(the record, packed, or the InputError; CPU seconds) of one (source, laid out page, layout): what
-    a worker receives and sends back is only what it needs (not the page's bytes)."""
-    source, laid, layout = item
-    started = time.process_time()
-    try:
-        record = parse_text(laid.text, source, ParseContext(lexicon=_WORKER_LEXICON), layout=layout)
-        outcome = packed(with_links(record, laid))
-    except InputError as error:
-        outcome = error
-    return outcome, time.process_time() - started
-
-
-def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
-    """Parse the pages that needed the full lexicon, in worker processes when there are many.
-
-    The label splitter dominates the parse, and each page is independent once the lexicon is
-    complete; forked workers share the lexicon copy-on-write instead of receiving a copy.
-    """
-    global _WORKER_LEXICON
-    _WORKER_LEXICON = lexicon
-    items = [(page_source(page, layout), laid, layout) for _, page, laid, layout in deferred]
-    if not _uses_pool(jobs, len(deferred)):
-        yield from map(_parse_deferred_one, items)
-        return
-    jobs = effective_jobs(jobs)
-    from .parse.split import prepare
-
-    prepare()
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    done = 0
-    # a pool that notices a worker's death (killed, out of memory): multiprocessing.Pool would wait forever
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        try:
-            for result in pool.map(_parse_deferred_one, items, chunksize=32):
-                done += 1
-                yield result
-        except BrokenProcessPool:
-            left = [page.location for _, page, _, _ in deferred[done:]]
-            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
-            raise EscoGraphError(f"a parse worker died (killed, or out of memory) while parsing {shown}; "
-                                 "the build stopped and wrote nothing") from None
-
-
-def _uses_pool(jobs: Optional[int], pages: int) -> bool:
-    """Whether the pages that split labels are parsed in worker processes."""
-    return effective_jobs(jobs) > 1 and pages >= 64 and "fork" in multiprocessing.get_all_start_methods()
-
-
-def effective_jobs(jobs: Optional[int]) -> int:
-    """--jobs: None or 0 means every core this process may use."""
-    if jobs and jobs > 0:
-        return jobs
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+from .progress import Progress, as_progress  # noqa: F401
 
 
 def _validate_graphs(graphs: Sequence[PageGraph], shapes, languages) -> tuple:
     """(conforms, report graph, report text, seconds) of the page graphs."""
-    from .shacl import validate as shacl_validate
+    from ..shacl import validate as shacl_validate
 
     started = time.perf_counter()
     triples = part_triples(graphs)  # streamed into validation's index, never held as a list
@@ -349,7 +80,7 @@ def _validates_aside(outputs: Sequence[str], jobs: Optional[int], graphs: int, b
     in the memory budget: the validator's own memory (copies of the pages it touches, its index)
     comes to about what the build holds when mapping ends, and rendering the lines doubles that,
     so it runs aside only while the build holds at most a third of the budget."""
-    if not outputs or any(map(written_directly, outputs)) or not _uses_pool(jobs, graphs):
+    if not outputs or any(map(written_directly, outputs)) or not uses_pool(jobs, graphs):
         return False
     held = resident_bytes()
     return budget is None or (held is not None and 3 * held <= budget)
@@ -565,7 +296,7 @@ def _write_and_load(result: BuildResult, rendered: Rendered, outputs: Sequence[s
 
 
 def _low_confidence() -> float:
-    from .parse.split import LOW_CONFIDENCE
+    from ..parse.split import LOW_CONFIDENCE
 
     return LOW_CONFIDENCE
 
