@@ -113,7 +113,7 @@ def test_an_error_in_the_validator_is_raised_in_the_build(pages, tmp_path, monke
 @pytest.mark.parametrize("case", ["stdout", "one job", "tight budget", "few pages"])
 def test_validation_stays_in_the_process_when_it_cannot_go_aside(pages, tmp_path, capsysbinary, case):
     """Standard output cannot wait for the verdict; one job is one process; a build that already
-    holds a third of its memory budget has no room for the validator's copies; a few pages are not
+    holds a quarter of its memory budget has no room for the validator's copies; a few pages are not
     worth a process."""
     inputs, outputs, options = [str(pages)], [str(tmp_path / "out.nt")], {"jobs": 2, "memory_budget": NO_BUDGET}
     if case == "stdout":
