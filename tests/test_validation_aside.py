@@ -127,3 +127,23 @@ def test_validation_stays_in_the_process_when_it_cannot_go_aside(pages, tmp_path
     stages = Stages()
     build_graph(inputs, outputs=outputs, progress=stages, **options)
     assert stages.names.index("validate") < stages.names.index("write")
+
+
+def test_the_command_line_says_does_not_conform_and_keeps_the_previous_file(pages, tmp_path):
+    """As a user meets it: exit 3, the report's lines, the previous output as it was, and the
+    progress saying the outputs were written (not committed) before the verdict."""
+    from click.testing import CliRunner
+
+    from esco_graph.cli import cli
+
+    strict = tmp_path / "strict.ttl"
+    strict.write_text(STRICT, encoding="utf-8")
+    out = tmp_path / "out.ttl"
+    out.write_bytes(b"previous good output\n")
+    result = CliRunner().invoke(cli, ["build", str(pages), "-o", str(out), "--shapes", str(strict), "-j", "2",
+                                      "--memory-budget", "none"], catch_exceptions=False)
+    assert result.exit_code == 3
+    assert "does not conform" in result.output and "altLabel" in result.output
+    assert out.read_bytes() == b"previous good output\n"
+    stages = [line.split(":")[0] for line in result.stderr.splitlines() if line.endswith(" s")]
+    assert stages[-2:] == ["write", "validate"]
