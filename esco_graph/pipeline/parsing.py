@@ -101,10 +101,10 @@ class SharedSkills:
 
 
 def packed(record: Occupation) -> tuple:
-    """A record as a split worker sends it back: (the record without its links, each link as (relation,
-    the skill's fields)). Tuples of strings unpickle about ten times faster than the dataclasses (the
+    """A record as a worker sends it back: (the record without its links, each link as (relation, the
+    skill's fields)). Tuples of strings unpickle about ten times faster than the dataclasses (the
     DestinAI pages of the bench corpus: 0.07 s against 0.6-0.77 s, in the parent, while the workers
-    split), and the parent looks every skill up by its fields anyway (:class:`SharedSkills`)."""
+    work), and the parent looks every skill up by its fields anyway (:class:`SharedSkills`)."""
     return replace(record, skills=()), tuple([(link.relation, skill_fields(link.skill)) for link in record.skills])
 
 
