@@ -16,7 +16,7 @@ from esco_graph import build_graph, serialize
 from esco_graph.pipeline import parsing
 from esco_graph.errors import DataQualityError, EscoGraphError, InputError, OptionError, ValidationError
 from esco_graph.graph.mapping import merged_triples
-from esco_graph.model import Skill, SkillLink
+from esco_graph.model import Skill, skill_fields
 from esco_graph.pipeline import parse_pages
 
 
@@ -76,13 +76,19 @@ def test_pages_read_in_workers_give_what_one_process_gives(mixed_pages, tmp_path
     marks = tmp_path / "marks"
     monkeypatch.setenv("ESCO_GRAPH_TEST_MARKS", str(marks))
     monkeypatch.setattr(parsing, "_read_page", _marked)
+    def read_by() -> list[int]:
+        pids = [int(line.split(" ", 1)[0]) for line in marks.read_text(encoding="utf-8").splitlines()]
+        marks.unlink()
+        return pids
+
+    pages = 101 - 1  # the empty page is refused as it is read: never read as a page
     alone = parse_pages([str(mixed_pages)], jobs=1, keep_going=True)
-    assert not marks.exists()
+    assert read_by() == [os.getpid()] * pages
     aside = parse_pages([str(mixed_pages)], jobs=2, keep_going=True)
-    read_by = [line.split(" ", 1) for line in marks.read_text(encoding="utf-8").splitlines()]
-    pages = 101 - 1  # the empty page is refused as it is read: never sent
-    assert len(read_by) == pages - parsing._PagesAside.FIRST, read_by[:3]
-    assert all(int(pid) != os.getpid() for pid, _ in read_by)
+    pids = read_by()
+    first = parsing._PagesAside.FIRST
+    assert pids[:first] == [os.getpid()] * first and len(pids) == pages
+    assert os.getpid() not in pids[first:]
     assert aside.records == alone.records
     assert [(e.location, str(e)) for e in aside.failures] == [(e.location, str(e)) for e in alone.failures]
     assert [Path(e.location).name for e in aside.failures] == ["page-075.txt", "page-085.txt", "page-095.txt"]
@@ -242,11 +248,11 @@ def test_a_skill_shared_by_an_essential_and_an_optional_link():
     first, again = Skill("manage staff", description="Lead people."), Skill("manage staff", description="Lead people.")
     other = Skill("manage staff", description="Something else.")
     shared = SharedSkills()
-    links = [shared._link(SkillLink("essential", first)), shared._link(SkillLink("optional", again)),
-             shared._link(SkillLink("essential", again)), shared._link(SkillLink("essential", other))]
+    links = [shared._kept("essential", skill_fields(first)), shared._kept("optional", skill_fields(again)),
+             shared._kept("essential", skill_fields(again)), shared._kept("essential", skill_fields(other))]
     assert [link.relation for link in links] == ["essential", "optional", "essential", "essential"]
-    assert links[0].skill is links[1].skill is links[2].skill is first and links[2] is links[0]
-    assert links[3].skill is other
+    assert links[0].skill is links[1].skill is links[2].skill and links[2] is links[0]
+    assert links[0].skill == first and links[3].skill == other and links[3].skill is not links[0].skill
 
 
 def test_a_record_a_worker_sends_back_packed_is_the_record_with_shared_links(destinai_page):
@@ -260,7 +266,7 @@ def test_a_record_a_worker_sends_back_packed_is_the_record_with_shared_links(des
     record = parse_pages([str(destinai_page)], jobs=1).records[0]
     assert len(record.skills) > 10
     shared = SharedSkills()
-    first = shared.shared(record)
+    first = shared.unpacked(packed(record))
     sent = pickle.loads(pickle.dumps(packed(record)))  # as it crosses from the worker
     assert all(isinstance(fields, tuple) for _, fields in sent[1])
     again = shared.unpacked(sent)

@@ -9,7 +9,6 @@ same build help split them.
 from __future__ import annotations
 
 import multiprocessing
-import operator
 import os
 import time
 from collections import deque
@@ -73,26 +72,16 @@ class SharedSkills:
         self._skills: dict[tuple, Skill] = {}
         self._links: dict[tuple, SkillLink] = {}  # (relation, id of a kept skill) -> its link
 
-    def _link(self, link: SkillLink) -> SkillLink:
-        return self._kept(link.relation, skill_fields(link.skill), link)
-
-    def _kept(self, relation: str, fields: tuple, link: Optional[SkillLink] = None) -> SkillLink:
-        """The kept link of the relation to the skill with these fields (``link``, when it is the first)."""
+    def _kept(self, relation: str, fields: tuple) -> SkillLink:
+        """The kept link of the relation to the skill with these fields."""
         skill = self._skills.get(fields)
         if skill is None:
-            skill = self._skills[fields] = Skill(*fields) if link is None else link.skill
+            skill = self._skills[fields] = Skill(*fields)
         key = (relation, id(skill))
         shared = self._links.get(key)
         if shared is None:
-            shared = self._links[key] = link if link is not None and link.skill is skill else SkillLink(relation, skill)
+            shared = self._links[key] = SkillLink(relation, skill)
         return shared
-
-    def shared(self, record: Occupation) -> Occupation:
-        """`record` with its skill links shared with the records before it."""
-        links = tuple(map(self._link, record.skills))
-        if all(map(operator.is_, links, record.skills)):
-            return record
-        return replace(record, skills=links)
 
     def unpacked(self, packed: tuple) -> Occupation:
         """A record a worker sent back packed (:func:`packed`), its skill links shared with the records before it."""
@@ -140,7 +129,6 @@ def parse_pages(
         base_iri = check_base_iri(base_iri)  # once: every page below the root is named under it
     failures: list[InputError] = []
     lexicon = lexicon_from(vocabulary)
-    lexicon_layouts = _lexicon_layouts()
     parsed: dict[int, Occupation] = {}
     shared = SharedSkills()
     taught: set[int] = set()  # ids of the (shared, so held) skills whose labels the lexicon has
@@ -170,17 +158,21 @@ def parse_pages(
                 lexicon.add(skill.label, source="page", skill_type=skill.skill_type)
         progress.advance(location)
 
+    def take_in(index: int, location: str, kind: str, made) -> None:
+        """What :func:`_read_page` made of a page, here or in a worker."""
+        if kind == "error":
+            fail(made)
+        elif kind == "deferred":
+            deferred.append((index, location, *made))
+        else:
+            take(index, shared.unpacked(made), location)
+
     def settle(wait: bool = False) -> None:
         """Take in what the workers made of the pages, in input order (``wait``: of every page sent)."""
         nonlocal pool_cpu
         for index, location, (kind, made, cpu) in pages_aside.results(wait):
             pool_cpu += cpu
-            if kind == "error":
-                fail(made)
-            elif kind == "deferred":
-                deferred.append((index, location, *made))
-            else:
-                take(index, shared.unpacked(made), location)
+            take_in(index, location, kind, made)
 
     def fail_in_order(error: InputError) -> None:
         settle(wait=True)  # the pages before it first: the first bad input is the one raised
@@ -199,21 +191,8 @@ def parse_pages(
             index += 1
             if pages_aside.take(index, page):
                 settle()
-                continue
-            try:
-                laid = lay_out(page)
-                lines = page_lines(laid.text)
-                layout = detect_layout(lines, page.location)
-                if layout in lexicon_layouts:
-                    deferred.append((index, page.location, page_source(page, layout), laid, layout))
-                    continue
-                record = parse_text(laid.text, page_source(page, layout), ParseContext(lexicon=lexicon),
-                                    layout=layout, lines=lines)
-                record = with_links(record, laid)
-            except InputError as error:
-                fail_in_order(error)
-                continue
-            take(index, shared.shared(record), page.location)
+            else:  # a page before any went to the workers (or a build without them): nothing waits before it
+                take_in(index, page.location, *_read_page(page)[:2])
         settle(wait=True)
     progress.done()
     split_cpu = 0.0
@@ -308,9 +287,10 @@ def _lexicon_layouts() -> set[str]:
 
 
 def _read_page(page: Page) -> tuple:
-    """In a worker: what a page is, as (kind, what, CPU seconds): ("record", the record, packed) for a
-    layout that needs no lexicon; ("deferred", (its Source, the laid out page, its layout)) for one
-    that does (split once every page has taught the lexicon); ("error", the InputError)."""
+    """What a page is, in a worker or here, as (kind, what, CPU seconds): ("record", the record,
+    packed) for a layout that needs no lexicon; ("deferred", (its Source, the laid out page, its
+    layout)) for one that does (split once every page has taught the lexicon); ("error", the
+    InputError)."""
     started = time.process_time()
     try:
         laid = lay_out(page)
