@@ -149,23 +149,21 @@ def parse_pages(
     pool_cpu = 0.0  # CPU seconds of the workers reading pages in the first pass
     pages_aside = _PagesAside(jobs)  # the pages of a large build after its first few: read in worker processes
 
-    def take(index: int, record: Occupation, location: str) -> None:
-        parsed[index] = record
+    def take_in(index: int, location: str, kind: str, made) -> None:
+        """What :func:`_read_page` made of a page, here or in a worker: a record teaches the lexicon."""
+        if kind == "error":
+            fail(made)
+            return
+        if kind == "deferred":
+            deferred.append((index, location, *made))
+            return
+        parsed[index] = record = shared.unpacked(made)
         for link in record.skills:
             skill = link.skill
             if id(skill) not in taught:  # a skill shared with an earlier page: the lexicon has it
                 taught.add(id(skill))
                 lexicon.add(skill.label, source="page", skill_type=skill.skill_type)
         progress.advance(location)
-
-    def take_in(index: int, location: str, kind: str, made) -> None:
-        """What :func:`_read_page` made of a page, here or in a worker."""
-        if kind == "error":
-            fail(made)
-        elif kind == "deferred":
-            deferred.append((index, location, *made))
-        else:
-            take(index, shared.unpacked(made), location)
 
     def settle(wait: bool = False) -> None:
         """Take in what the workers made of the pages, in input order (``wait``: of every page sent)."""
@@ -212,6 +210,7 @@ def parse_pages(
 
 
 _WORKER_LEXICON: Optional[Lexicon] = None  # set in the parent before forking the pool
+POOL_PAGES = 64  # the fewest pages worth worker processes (fewer are done in the build's own)
 
 
 class _PagesAside:
@@ -221,13 +220,13 @@ class _PagesAside:
     of pages go out, at most a few batches ahead; what the workers make of them comes back in
     input order, records packed (:func:`packed`)."""
 
-    FIRST = 64  # pages done here before the workers start
+    FIRST = POOL_PAGES  # pages done here before the workers start
     BATCH = 32  # pages a worker takes at a time
     AHEAD = 4  # batches out per worker
 
     def __init__(self, jobs: Optional[int]):
         self.jobs = effective_jobs(jobs)
-        self.usable = self.jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+        self.usable = _can_fork_workers(jobs)
         self.seen = 0
         self._pool = None
         self._batch: list[tuple[int, Page]] = []
@@ -361,8 +360,13 @@ def _parse_deferred(deferred: list, lexicon: Lexicon, jobs: Optional[int]):
 
 
 def uses_pool(jobs: Optional[int], pages: int) -> bool:
-    """Whether the pages that split labels are parsed in worker processes."""
-    return effective_jobs(jobs) > 1 and pages >= 64 and "fork" in multiprocessing.get_all_start_methods()
+    """Whether so many pages (or page graphs) go to worker processes."""
+    return pages >= POOL_PAGES and _can_fork_workers(jobs)
+
+
+def _can_fork_workers(jobs: Optional[int]) -> bool:
+    """Whether --jobs asks for more than one process and this system forks them."""
+    return effective_jobs(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def effective_jobs(jobs: Optional[int]) -> int:
